@@ -1,0 +1,171 @@
+// The state file (db.json): schema, current version, and migrations from older versions.
+// The file is validated on every load; an invalid file is refused, never replaced.
+import { z } from 'zod';
+import { AUDIENCES, CASE_NUMBER_PATTERN } from '../domain.js';
+import { ENCRYPTED_PATTERN } from '../secrets.js';
+
+export const STATE_VERSION = 1;
+
+const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO-8601 date');
+/** A secret as stored: always AES-GCM sealed by SecretBox, never plaintext. */
+const sealed = z.string().regex(ENCRYPTED_PATTERN, 'expected an encrypted secret (enc:v1:...)');
+const caseNumber = z.string().regex(CASE_NUMBER_PATTERN, 'expected a case number (digits)');
+
+export const credentialSchema = z.object({
+  /** SecretBox.fingerprint of kind + secret: chats that enter the same credential share it. */
+  id: z.string().min(1),
+  kind: z.enum(['offline-token', 'basic']),
+  /** offline-token: the token; basic: JSON {"username","password"}. Sealed. */
+  secret: sealed,
+  /** Safe to show: the username, or "offline token …1a2b". */
+  label: z.string(),
+  /** Portal account or login the credential saw when checked, if known. */
+  account: z.string().optional(),
+  createdAt: isoDate,
+  /** Set when the portal rejected the credential: polling stops until /setup replaces it. */
+  rejectedAt: isoDate.optional(),
+});
+
+export const subscriptionSchema = z.object({
+  caseNumber,
+  addedAt: isoDate,
+  /** Comment ids already delivered, or present when the case was added. */
+  seen: z.array(z.string()),
+  summary: z.string().default(''),
+  status: z.string().default(''),
+  severity: z.string().default(''),
+  product: z.string().default(''),
+  closed: z.boolean().default(false),
+  /** The portal said this credential cannot see the case: polling stopped, chat told once. */
+  notVisibleAt: isoDate.optional(),
+});
+
+export const slackDestinationSchema = z.object({
+  webhook: sealed,
+  addedAt: isoDate,
+  /** Slack said the webhook is gone (404/410): no more sends until /slack sets a new one. */
+  disabledAt: isoDate.optional(),
+  disabledReason: z.string().optional(),
+});
+
+export const chatSchema = z.object({
+  id: z.number().int(),
+  type: z.enum(['private', 'group', 'supergroup', 'channel']),
+  title: z.string().optional(),
+  /** False after Telegram answered 403 (blocked / kicked): no sends, no polling, data kept. */
+  active: z.boolean().default(true),
+  inactiveSince: isoDate.optional(),
+  audience: z.enum(AUDIENCES as [string, ...string[]]).default('associate'),
+  /** /length override of notify.maxCommentChars; 0 = privacy mode (no comment text). */
+  maxCommentChars: z.number().int().min(0).optional(),
+  credentialId: z.string().optional(),
+  /** The chat was told its credential was rejected (so it is told once). */
+  credentialRejectedNotifiedAt: isoDate.optional(),
+  slack: slackDestinationSchema.optional(),
+  subscriptions: z.record(z.string(), subscriptionSchema).default({}),
+  createdAt: isoDate,
+});
+
+const caseSnapshotSchema = z.object({
+  number: caseNumber,
+  summary: z.string(),
+  status: z.string(),
+  severity: z.string(),
+  product: z.string(),
+  closed: z.boolean(),
+  lastModifiedAt: z.string(),
+  group: z.string().optional(),
+});
+
+const commentSnapshotSchema = z.object({
+  id: z.string(),
+  caseNumber,
+  author: z.string(),
+  authorType: z.enum(['associate', 'customer', 'unknown']),
+  body: z.string(),
+  createdAt: z.string(),
+  isPublic: z.boolean(),
+  isDraft: z.boolean(),
+});
+
+export const outboxEntrySchema = z.object({
+  /** Unique, stable id: "<destination>:<chatId>:<case>:<comment id | event>". */
+  id: z.string(),
+  chatId: z.number().int(),
+  destination: z.enum(['telegram', 'slack']),
+  /** comment: a new comment; status: status changed; closed: the case closed; notice: plain text. */
+  kind: z.enum(['comment', 'status', 'closed', 'notice']),
+  case: caseSnapshotSchema.optional(),
+  comment: commentSnapshotSchema.optional(),
+  /** status: the previous status. notice: the text (HTML-safe, already formatted). */
+  text: z.string().optional(),
+  createdAt: isoDate,
+  attempts: z.number().int().min(0).default(0),
+  /** Not before this time (backoff after a failure). */
+  notBefore: isoDate.optional(),
+  lastError: z.string().optional(),
+});
+
+export const stateSchema = z.object({
+  version: z.literal(STATE_VERSION),
+  chats: z.record(z.string(), chatSchema),
+  credentials: z.record(z.string(), credentialSchema),
+  outbox: z.array(outboxEntrySchema),
+});
+
+export type State = z.infer<typeof stateSchema>;
+export type ChatState = z.infer<typeof chatSchema>;
+export type SubscriptionState = z.infer<typeof subscriptionSchema>;
+export type CredentialState = z.infer<typeof credentialSchema>;
+export type OutboxEntry = z.infer<typeof outboxEntrySchema>;
+export type SlackDestination = z.infer<typeof slackDestinationSchema>;
+
+export function emptyState(): State {
+  return { version: STATE_VERSION, chats: {}, credentials: {}, outbox: [] };
+}
+
+/**
+ * Migrations: index i upgrades a file of version i+1... keyed by the version they start from.
+ * Each takes the raw object of version N and returns the raw object of version N+1.
+ * Version 1 is the first format, so there is nothing to migrate yet.
+ */
+export const MIGRATIONS: Readonly<Record<number, (raw: Record<string, unknown>) => Record<string, unknown>>> =
+  {};
+
+export class StateFormatError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(problems.join('; '));
+    this.name = 'StateFormatError';
+    this.problems = problems;
+  }
+}
+
+/** Validates raw JSON from db.json, applying migrations; throws StateFormatError. */
+export function parseState(raw: unknown): State {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new StateFormatError(['expected a JSON object']);
+  }
+  let current = raw as Record<string, unknown>;
+  const version = current.version;
+  if (typeof version !== 'number' || !Number.isInteger(version)) {
+    throw new StateFormatError(['"version" is missing or not a whole number']);
+  }
+  if (version > STATE_VERSION) {
+    throw new StateFormatError([
+      `written by a newer tickets-pushbot (format ${version}; this one reads up to ${STATE_VERSION})`,
+    ]);
+  }
+  for (let v = version; v < STATE_VERSION; v++) {
+    const migrate = MIGRATIONS[v];
+    if (!migrate) throw new StateFormatError([`no migration from format ${v}`]);
+    current = migrate(current);
+  }
+  const parsed = stateSchema.safeParse(current);
+  if (!parsed.success) {
+    throw new StateFormatError(
+      parsed.error.issues.slice(0, 10).map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`),
+    );
+  }
+  return parsed.data;
+}
