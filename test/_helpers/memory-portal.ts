@@ -1,0 +1,146 @@
+// An in-memory PortalClientFactory for unit tests of the bot and the engine: the port's
+// contract with a model the test controls, no HTTP. Protocol-level behaviour (JSON/XML,
+// tokens, HTTP faults) is tested against the loopback fake portal server instead.
+import type { Case, CaseNumber, Comment } from '../../src/domain.js';
+import {
+  PortalError,
+  type PortalClient,
+  type PortalClientFactory,
+  type PortalCredential,
+  type PortalErrorKind,
+} from '../../src/portal/types.js';
+
+export interface MemoryCase extends Case {
+  comments: Comment[];
+  /** Credential keys (offline token or "user:password") allowed to see this case; empty = all. */
+  visibleTo: string[];
+}
+
+type Operation = 'verify' | 'getCase' | 'listComments' | 'changedCases';
+
+export class MemoryPortal implements PortalClientFactory {
+  readonly cases = new Map<CaseNumber, MemoryCase>();
+  /** Valid credential keys: offline token, or "username:password". */
+  readonly validCredentials = new Set<string>();
+  readonly calls: { op: Operation; credential: string; caseNumber?: string }[] = [];
+  private readonly faults: {
+    op: Operation;
+    kind: PortalErrorKind;
+    times: number;
+    caseNumber?: string;
+  }[] = [];
+  private commentSeq = 0;
+
+  static keyOf(credential: PortalCredential): string {
+    return credential.kind === 'offline-token'
+      ? credential.offlineToken
+      : `${credential.username}:${credential.password}`;
+  }
+
+  addCase(partial: Partial<MemoryCase> & { number: CaseNumber }): MemoryCase {
+    const kase: MemoryCase = {
+      summary: `Case ${partial.number}`,
+      status: 'Waiting on Red Hat',
+      severity: '3 (Normal)',
+      product: 'Red Hat Enterprise Linux',
+      closed: false,
+      lastModifiedAt: new Date().toISOString(),
+      comments: [],
+      visibleTo: [],
+      ...partial,
+    };
+    this.cases.set(kase.number, kase);
+    return kase;
+  }
+
+  addComment(caseNumber: CaseNumber, partial: Partial<Comment> = {}): Comment {
+    const kase = this.cases.get(caseNumber);
+    if (!kase) throw new Error(`no case ${caseNumber}`);
+    this.commentSeq++;
+    const createdAt = partial.createdAt ?? new Date(Date.now() + this.commentSeq).toISOString();
+    const comment: Comment = {
+      id: `a0a${String(this.commentSeq).padStart(15, '0')}`,
+      caseNumber,
+      author: 'Engineer, Red Hat',
+      authorType: 'associate',
+      body: `Comment ${this.commentSeq}`,
+      createdAt,
+      isPublic: true,
+      isDraft: false,
+      ...partial,
+    };
+    kase.comments.push(comment);
+    kase.lastModifiedAt = createdAt;
+    return comment;
+  }
+
+  /** The next `times` calls of `op` (optionally for one case) fail with `kind`. */
+  fail(op: Operation, kind: PortalErrorKind, times = 1, caseNumber?: string): void {
+    this.faults.push({ op, kind, times, ...(caseNumber !== undefined ? { caseNumber } : {}) });
+  }
+
+  count(op?: Operation): number {
+    return op ? this.calls.filter((c) => c.op === op).length : this.calls.length;
+  }
+
+  caseUrl(caseNumber: CaseNumber): string {
+    return `https://portal.invalid/case/${caseNumber}`;
+  }
+
+  commentUrl(caseNumber: CaseNumber, commentId: string): string {
+    return `https://portal.invalid/case/${caseNumber}?commentId=${commentId}`;
+  }
+
+  create(credential: PortalCredential): PortalClient {
+    const key = MemoryPortal.keyOf(credential);
+    const enter = (op: Operation, caseNumber?: string): void => {
+      this.calls.push({ op, credential: key, ...(caseNumber !== undefined ? { caseNumber } : {}) });
+      const fault = this.faults.find(
+        (f) =>
+          f.op === op && f.times > 0 && (f.caseNumber === undefined || f.caseNumber === caseNumber),
+      );
+      if (fault) {
+        fault.times--;
+        throw new PortalError(fault.kind, `injected ${fault.kind}`, {
+          ...(fault.kind === 'rate-limited' ? { retryAfterMs: 1000 } : {}),
+        });
+      }
+      if (!this.validCredentials.has(key)) {
+        throw new PortalError('auth', 'The portal rejected the credential', { status: 401 });
+      }
+    };
+    const visible = (caseNumber: CaseNumber): MemoryCase => {
+      const kase = this.cases.get(caseNumber);
+      if (!kase || (kase.visibleTo.length > 0 && !kase.visibleTo.includes(key))) {
+        throw new PortalError('not-visible', `Case ${caseNumber} is not visible`, { status: 404 });
+      }
+      return kase;
+    };
+    return {
+      verify: async () => {
+        enter('verify');
+        return { account: credential.kind === 'basic' ? credential.username : 'token-user' };
+      },
+      getCase: async (caseNumber) => {
+        enter('getCase', caseNumber);
+        const { comments: _c, visibleTo: _v, ...kase } = visible(caseNumber);
+        return { ...kase };
+      },
+      listComments: async (caseNumber, options) => {
+        enter('listComments', caseNumber);
+        const since = options?.since?.getTime();
+        return visible(caseNumber)
+          .comments.filter((c) => since === undefined || Date.parse(c.createdAt) >= since)
+          .map((c) => ({ ...c }))
+          .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+      },
+      changedCases: async (since) => {
+        enter('changedCases');
+        return [...this.cases.values()]
+          .filter((k) => k.visibleTo.length === 0 || k.visibleTo.includes(key))
+          .filter((k) => Date.parse(k.lastModifiedAt) >= since.getTime())
+          .map((k) => k.number);
+      },
+    };
+  }
+}
