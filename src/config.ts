@@ -23,12 +23,15 @@ export const DEFAULT_COMMENT_URL_TEMPLATE =
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-const httpUrl = z
-  .string()
-  .refine((s) => URL.canParse(s) && /^https?:$/.test(new URL(s).protocol), {
-    message: 'expected an http:// or https:// URL',
-  });
-const chatIdList = z.array(z.number().int().refine((n) => n !== 0, 'a chat id is never 0'));
+const httpUrl = z.string().refine((s) => URL.canParse(s) && /^https?:$/.test(new URL(s).protocol), {
+  message: 'expected an http:// or https:// URL',
+});
+const chatIdList = z.array(
+  z
+    .number()
+    .int()
+    .refine((n) => n !== 0, 'a chat id is never 0'),
+);
 const caseTemplate = z
   .string()
   .refine((s) => s.includes('{caseNumber}'), { message: 'expected a URL containing {caseNumber}' });
@@ -48,7 +51,11 @@ const fileSchema = z.strictObject({
       baseUrl: httpUrl.optional(),
       tokenUrl: httpUrl.default(DEFAULT_TOKEN_URL),
       timeoutSeconds: z.number().positive().max(600).default(30),
-      maxResponseBytes: z.number().int().min(1024).default(20 * 1024 * 1024),
+      maxResponseBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .default(20 * 1024 * 1024),
       caseUrlTemplate: caseTemplate.default(DEFAULT_CASE_URL_TEMPLATE),
       commentUrlTemplate: caseTemplate.default(DEFAULT_COMMENT_URL_TEMPLATE),
     })
@@ -181,11 +188,17 @@ export function parseConfig(
 
   const secretKey = secretFromEnv(env, 'PUSHBOT_SECRET_KEY', readFile, problems);
   if (secretKey !== undefined && secretKey.length < 16) {
-    problems.push('PUSHBOT_SECRET_KEY: expected at least 16 characters (e.g. openssl rand -base64 32)');
+    problems.push(
+      'PUSHBOT_SECRET_KEY: expected at least 16 characters (e.g. openssl rand -base64 32)',
+    );
   }
 
   const envLevel = env.PUSHBOT_LOG_LEVEL;
-  if (envLevel !== undefined && envLevel !== '' && !(LOG_LEVELS as readonly string[]).includes(envLevel)) {
+  if (
+    envLevel !== undefined &&
+    envLevel !== '' &&
+    !(LOG_LEVELS as readonly string[]).includes(envLevel)
+  ) {
     problems.push(`PUSHBOT_LOG_LEVEL: expected one of ${LOG_LEVELS.join(', ')}`);
   }
 
@@ -194,7 +207,12 @@ export function parseConfig(
   }
   const data = parsed.data;
   const cwd = options.cwd ?? process.cwd();
-  const dbPath = resolve(cwd, env.PUSHBOT_DB_PATH !== undefined && env.PUSHBOT_DB_PATH !== '' ? env.PUSHBOT_DB_PATH : data.dbPath);
+  const dbPath = resolve(
+    cwd,
+    env.PUSHBOT_DB_PATH !== undefined && env.PUSHBOT_DB_PATH !== ''
+      ? env.PUSHBOT_DB_PATH
+      : data.dbPath,
+  );
   const level = (envLevel !== undefined && envLevel !== '' ? envLevel : data.log.level) as LogLevel;
   return {
     telegram: {

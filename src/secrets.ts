@@ -46,10 +46,15 @@ export function createSecretBox(keyMaterial: string): SecretBox {
       return `${PREFIX}${iv.toString('base64url')}:${tag.toString('base64url')}:${data.toString('base64url')}`;
     },
     decrypt(sealed) {
-      if (!ENCRYPTED_PATTERN.test(sealed)) throw new SecretBoxError('value is not an encrypted secret');
+      if (!ENCRYPTED_PATTERN.test(sealed))
+        throw new SecretBoxError('value is not an encrypted secret');
       const [ivText, tagText, dataText] = sealed.slice(PREFIX.length).split(':');
       try {
-        const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(ivText ?? '', 'base64url'));
+        const decipher = createDecipheriv(
+          'aes-256-gcm',
+          key,
+          Buffer.from(ivText ?? '', 'base64url'),
+        );
         decipher.setAuthTag(Buffer.from(tagText ?? '', 'base64url'));
         return Buffer.concat([
           decipher.update(Buffer.from(dataText ?? '', 'base64url')),
@@ -79,10 +84,13 @@ const SECRET_SHAPES: readonly [RegExp, string][] = [
   [/(?<![0-9])\d{5,}:[A-Za-z0-9_-]{30,}/g, MASK],
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi, `$1 ${MASK}`],
   [/\b(refresh_token|access_token|id_token|password|client_secret)=[^&\s"']+/gi, `$1=${MASK}`],
+  // JSON fields, also when the JSON sits escaped inside another JSON string (\"token\":\"…\").
   [
-    /("(?:refresh_token|access_token|id_token|password|offlineToken|token|webhook|webhookUrl)"\s*:\s*")[^"]*"/gi,
-    `$1${MASK}"`,
+    /(\\?"(?:refresh_token|access_token|id_token|password|offlineToken|token|webhook|webhookUrl)\\?"\s*:\s*\\?")[^"\\]*/gi,
+    `$1${MASK}`,
   ],
+  // Any JWT (access tokens, offline tokens): header.payload.signature, base64url.
+  [/\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]+/g, MASK],
   [/hooks\.slack\.com\/services\/[A-Za-z0-9_/-]+/gi, `hooks.slack.com/services/${MASK}`],
   [/(\/\/[^/\s:@]+:)[^@\s/]+@/g, `$1${MASK}@`],
 ];
@@ -93,7 +101,9 @@ export interface SecretScrubber {
   scrub(text: string): string;
 }
 
-export function createSecretScrubber(initial: readonly (string | undefined)[] = []): SecretScrubber {
+export function createSecretScrubber(
+  initial: readonly (string | undefined)[] = [],
+): SecretScrubber {
   const known = new Set<string>();
   let pattern: RegExp | undefined;
   const rebuild = () => {

@@ -129,8 +129,9 @@ export function emptyState(): State {
  * Each takes the raw object of version N and returns the raw object of version N+1.
  * Version 1 is the first format, so there is nothing to migrate yet.
  */
-export const MIGRATIONS: Readonly<Record<number, (raw: Record<string, unknown>) => Record<string, unknown>>> =
-  {};
+export const MIGRATIONS: Readonly<
+  Record<number, (raw: Record<string, unknown>) => Record<string, unknown>>
+> = {};
 
 export class StateFormatError extends Error {
   readonly problems: readonly string[];
@@ -164,7 +165,9 @@ export function parseState(raw: unknown): State {
   const parsed = stateSchema.safeParse(current);
   if (!parsed.success) {
     throw new StateFormatError(
-      parsed.error.issues.slice(0, 10).map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`),
+      parsed.error.issues
+        .slice(0, 10)
+        .map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`),
     );
   }
   return parsed.data;

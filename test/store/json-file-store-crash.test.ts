@@ -1,0 +1,198 @@
+// The JSON file store against real process deaths: kill -9 in the middle of writes, and the
+// lock left behind by a killed process.
+import assert from 'node:assert/strict';
+import { readFile, readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { openJsonFileStore } from '../../src/store/json-file-store.js';
+import { parseState, type State } from '../../src/store/schema.js';
+import { StoreError, type StateStore } from '../../src/store/store.js';
+import {
+  collectLogs,
+  counter,
+  makeChat,
+  makeTempDir,
+  startChild,
+  waitFor,
+  type Child,
+} from './_fixtures.js';
+
+const KILL_ITERATIONS = 25;
+const KILL_DELAY_MIN_MS = 20;
+const KILL_DELAY_MAX_MS = 150;
+/** The shortest stale time proper-lockfile accepts; keeps the takeover test short. */
+const LOCK_STALE_MS = 2_000;
+/** Child start-up (tsx, imports) on a slow machine. */
+const CHILD_READY_TIMEOUT_MS = 15_000;
+
+async function readValidState(file: string): Promise<State> {
+  const text = await readFile(file, 'utf8');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${file} is not valid JSON (${text.length} bytes): ${String(err)}`);
+  }
+  return parseState(raw);
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function waitReady(child: Child): Promise<void> {
+  let exited = false;
+  void child.exited.then(() => (exited = true));
+  await waitFor(
+    'the child to be ready',
+    () => exited || child.stdout().includes('ready\n'),
+    CHILD_READY_TIMEOUT_MS,
+  );
+  assert.ok(child.stdout().includes('ready\n'), `the child did not start: ${child.stderr()}`);
+}
+
+describe('JSON file store: crashes', () => {
+  let dir: string;
+  let path: string;
+  let removeDir: () => Promise<void>;
+  const opened: StateStore[] = [];
+  const children: Child[] = [];
+
+  beforeEach(async () => {
+    ({ dir, remove: removeDir } = await makeTempDir());
+    path = join(dir, 'db.json');
+  });
+  afterEach(async () => {
+    for (const child of children.splice(0)) {
+      if (child.process.exitCode === null && child.process.signalCode === null) {
+        child.process.kill('SIGKILL');
+      }
+      await child.exited;
+    }
+    await Promise.all(opened.splice(0).map((s) => s.close()));
+    await removeDir();
+  });
+
+  it(`never leaves an unparsable or invalid db.json when killed -9 mid-write (${KILL_ITERATIONS} times)`, async () => {
+    let onDisk = 0;
+    let acknowledgedTotal = 0;
+    const delays: number[] = [];
+    for (let i = 0; i < KILL_ITERATIONS; i++) {
+      const child = startChild([path, 'write-loop']);
+      children.push(child);
+      await waitReady(child);
+      const delay =
+        KILL_DELAY_MIN_MS + Math.floor(Math.random() * (KILL_DELAY_MAX_MS - KILL_DELAY_MIN_MS + 1));
+      delays.push(delay);
+      // The random moment is the point of this test: no condition to wait for instead.
+      await new Promise((r) => setTimeout(r, delay));
+      child.process.kill('SIGKILL');
+      const { signal } = await child.exited;
+      const context = `iteration ${i}, kill after ${delay} ms; stderr: ${child.stderr()}`;
+      assert.equal(signal, 'SIGKILL', `the child was still writing when killed (${context})`);
+
+      const acknowledged = [...child.stdout().matchAll(/committed (\d+)\n/g)].map((m) =>
+        Number(m[1]),
+      );
+      acknowledgedTotal += acknowledged.length;
+      const lastAcknowledged = acknowledged.at(-1) ?? onDisk;
+
+      const state = await readValidState(path);
+      const list = counter(state);
+      // Every acknowledged write is on disk; at most the one in flight went further.
+      assert.ok(
+        list.length === lastAcknowledged || list.length === lastAcknowledged + 1,
+        `db.json has ${list.length} writes, the child acknowledged ${lastAcknowledged} (${context})`,
+      );
+      assert.deepEqual(
+        list,
+        Array.from({ length: list.length }, (_, k) => `n${k + 1}`),
+        `no write lost or repeated (${context})`,
+      );
+      if (await exists(`${path}.bak`)) {
+        const backup = counter(await readValidState(`${path}.bak`));
+        assert.ok(backup.length <= list.length, `the backup is an older version (${context})`);
+      }
+      onDisk = list.length;
+
+      // kill -9 gives the child no chance to remove its lock directory, so the next child
+      // would wait LOCK_STALE_MS for it to go stale. This test is about file integrity (the
+      // takeover of a stale lock has its own test below): remove the dead child's lock.
+      await rm(`${path}.lock`, { recursive: true, force: true });
+    }
+    assert.ok(
+      acknowledgedTotal >= KILL_ITERATIONS,
+      `the children wrote (${acknowledgedTotal} acknowledged writes; delays ${delays.join(', ')} ms)`,
+    );
+
+    // The next start cleans up whatever the last kill left half done.
+    const store = await openJsonFileStore({ path, logger: collectLogs().logger });
+    opened.push(store);
+    assert.equal(counter(store.read() as State).length, onDisk);
+    const leftovers = (await readdir(dir)).filter((name) => /tmp/.test(name));
+    assert.deepEqual(leftovers, []);
+  });
+
+  it('lets a new process take over the lock of a killed one once it is stale', async () => {
+    const child = startChild([path, 'hold', String(LOCK_STALE_MS)]);
+    children.push(child);
+    await waitReady(child);
+    child.process.kill('SIGKILL');
+    await child.exited;
+    const killedAt = Date.now();
+    const deadPid = child.process.pid;
+
+    // Right after the kill the lock is still fresh: refused, with what to do about it.
+    await assert.rejects(
+      openJsonFileStore({ path, logger: collectLogs().logger, lockStaleMs: LOCK_STALE_MS }),
+      (err) =>
+        err instanceof StoreError &&
+        err.message.includes(`${path}.lock`) &&
+        err.message.includes(`pid ${deadPid}`) &&
+        /does not seem to run anymore/.test(err.message),
+    );
+
+    let store: StateStore | undefined;
+    await waitFor(
+      'the stale lock to be taken over',
+      async () => {
+        try {
+          store = await openJsonFileStore({
+            path,
+            logger: collectLogs().logger,
+            lockStaleMs: LOCK_STALE_MS,
+          });
+          return true;
+        } catch (err) {
+          if (err instanceof StoreError && err.message.includes('lock')) return false;
+          throw err;
+        }
+      },
+      LOCK_STALE_MS * 3,
+      100,
+    );
+    assert.ok(store);
+    opened.push(store);
+    assert.ok(Date.now() - killedAt < LOCK_STALE_MS * 3);
+    assert.match(await readFile(`${path}.owner.json`, 'utf8'), new RegExp(`"pid":${process.pid},`));
+    await store.update((draft) => {
+      draft.chats['1'] = makeChat(1);
+    });
+    assert.ok((await readValidState(path)).chats['1']);
+  });
+
+  it('releases the lock when the process is stopped with SIGTERM', async () => {
+    const child = startChild([path, 'hold']);
+    children.push(child);
+    await waitReady(child);
+    assert.equal(await exists(`${path}.lock`), true);
+    child.process.kill('SIGTERM');
+    await child.exited;
+    assert.equal(await exists(`${path}.lock`), false);
+    const store = await openJsonFileStore({ path, logger: collectLogs().logger });
+    opened.push(store);
+  });
+});
