@@ -1,0 +1,48 @@
+// What every feature of the bot receives: the injected dependencies plus the bot's own
+// in-memory state (pending questions, group secret watches, refused chats).
+import type { Config } from '../config.js';
+import type { CredentialVault } from '../credentials.js';
+import type { Clock } from '../domain.js';
+import type { Logger } from '../logger.js';
+import type { PortalClientFactory } from '../portal/types.js';
+import type { StateStore } from '../store/store.js';
+import {
+  INPUT_TTL_MS,
+  createExpiringMap,
+  type ExpiringMap,
+  type GroupSecretWatch,
+  type PendingInput,
+} from './pending.js';
+
+export interface BotDeps {
+  config: Config;
+  store: StateStore;
+  vault: CredentialVault;
+  portal: PortalClientFactory;
+  logger: Logger;
+  clock: Clock;
+  /** Called after /start (or an unblock) re-activates a chat that had blocked the bot. */
+  onChatReactivated?: () => void;
+}
+
+export interface BotServices extends BotDeps {
+  log: Logger;
+  /** Keyed by inputKey(chatId, userId). */
+  pending: ExpiringMap<string, PendingInput>;
+  /** Keyed by group chat id: /setup was sent there, secrets are being watched for. */
+  groupWatch: ExpiringMap<number, GroupSecretWatch>;
+  /** Chats outside the allowlist already told so in this process run. */
+  refusedChats: Set<number>;
+  nowIso(): string;
+}
+
+export function createServices(deps: BotDeps): BotServices {
+  return {
+    ...deps,
+    log: deps.logger.child({ component: 'bot' }),
+    pending: createExpiringMap<string, PendingInput>(deps.clock, INPUT_TTL_MS),
+    groupWatch: createExpiringMap<number, GroupSecretWatch>(deps.clock, INPUT_TTL_MS),
+    refusedChats: new Set<number>(),
+    nowIso: () => new Date(deps.clock.now()).toISOString(),
+  };
+}

@@ -1,0 +1,206 @@
+// The bot's changes to the state, as plain functions on a draft (called inside
+// store.update(), which must stay synchronous). No I/O, no Telegram, no portal: testable alone.
+import {
+  AUDIENCES,
+  DEFAULT_AUDIENCE,
+  type Audience,
+  type Case,
+  type CaseNumber,
+} from '../domain.js';
+import type { ChatState, CredentialState, State, SubscriptionState } from '../store/schema.js';
+import type { DeepReadonly } from '../store/store.js';
+import type { ChatTarget } from './pending.js';
+
+export function chatKey(chatId: number): string {
+  return String(chatId);
+}
+
+export function readChat(
+  state: DeepReadonly<State>,
+  chatId: number,
+): DeepReadonly<ChatState> | undefined {
+  return state.chats[chatKey(chatId)];
+}
+
+export function audienceOf(chat: { audience: string } | undefined): Audience {
+  const value = chat?.audience;
+  return AUDIENCES.find((a) => a === value) ?? DEFAULT_AUDIENCE;
+}
+
+export function ensureChat(draft: State, target: ChatTarget, nowIso: string): ChatState {
+  const key = chatKey(target.id);
+  const existing = draft.chats[key];
+  if (existing) {
+    if (target.title !== undefined) existing.title = target.title;
+    return existing;
+  }
+  const chat: ChatState = {
+    id: target.id,
+    type: target.type,
+    ...(target.title !== undefined ? { title: target.title } : {}),
+    active: true,
+    audience: DEFAULT_AUDIENCE,
+    subscriptions: {},
+    createdAt: nowIso,
+  };
+  draft.chats[key] = chat;
+  return chat;
+}
+
+/** Deletes a credential record no chat points at any more. */
+export function deleteCredentialIfUnused(draft: State, credentialId: string | undefined): boolean {
+  if (credentialId === undefined) return false;
+  const used = Object.values(draft.chats).some((c) => c.credentialId === credentialId);
+  if (used) return false;
+  return delete draft.credentials[credentialId];
+}
+
+/**
+ * Stores a credential that passed the portal check and points the chat at it. The same
+ * credential entered twice (same id) is one record; a re-entered credential is no longer
+ * "rejected".
+ */
+export function linkCredential(
+  draft: State,
+  target: ChatTarget,
+  sealed: CredentialState,
+  nowIso: string,
+): void {
+  const chat = ensureChat(draft, target, nowIso);
+  const previous = chat.credentialId;
+  const existing = draft.credentials[sealed.id];
+  if (existing) {
+    const { rejectedAt: _rejected, ...kept } = existing;
+    draft.credentials[sealed.id] = {
+      ...kept,
+      secret: sealed.secret,
+      label: sealed.label,
+      ...(sealed.account !== undefined ? { account: sealed.account } : {}),
+    };
+  } else {
+    draft.credentials[sealed.id] = sealed;
+  }
+  chat.credentialId = sealed.id;
+  delete chat.credentialRejectedNotifiedAt;
+  if (previous !== sealed.id) {
+    // Another account may see the cases the old one could not: let polling try them again.
+    for (const sub of Object.values(chat.subscriptions)) delete sub.notVisibleAt;
+    deleteCredentialIfUnused(draft, previous);
+  }
+}
+
+export interface NewSubscription {
+  kase: Case;
+  /** Comments already on the case: never announced as new. */
+  seenCommentIds: string[];
+}
+
+/** Adds subscriptions; returns the numbers actually added (a concurrent /add may have won). */
+export function addSubscriptions(
+  draft: State,
+  chatId: number,
+  items: readonly NewSubscription[],
+  nowIso: string,
+): CaseNumber[] {
+  const chat = draft.chats[chatKey(chatId)];
+  if (!chat) return [];
+  const added: CaseNumber[] = [];
+  for (const { kase, seenCommentIds } of items) {
+    if (chat.subscriptions[kase.number]) continue;
+    const sub: SubscriptionState = {
+      caseNumber: kase.number,
+      addedAt: nowIso,
+      seen: [...new Set(seenCommentIds)],
+      summary: kase.summary,
+      status: kase.status,
+      severity: kase.severity,
+      product: kase.product,
+      closed: kase.closed,
+    };
+    chat.subscriptions[kase.number] = sub;
+    added.push(kase.number);
+  }
+  return added;
+}
+
+/**
+ * Removes subscriptions and the messages still queued for them (the user said stop).
+ * Returns the removed subscriptions; numbers not followed are simply absent.
+ */
+export function removeSubscriptions(
+  draft: State,
+  chatId: number,
+  numbers: readonly CaseNumber[],
+): SubscriptionState[] {
+  const chat = draft.chats[chatKey(chatId)];
+  if (!chat) return [];
+  const removed: SubscriptionState[] = [];
+  for (const n of numbers) {
+    const sub = chat.subscriptions[n];
+    if (!sub) continue;
+    removed.push(sub);
+    delete chat.subscriptions[n];
+  }
+  const gone = new Set(removed.map((s) => s.caseNumber));
+  draft.outbox = draft.outbox.filter(
+    (e) => !(e.chatId === chatId && e.case !== undefined && gone.has(e.case.number)),
+  );
+  return removed;
+}
+
+export function setAudience(
+  draft: State,
+  target: ChatTarget,
+  audience: Audience,
+  nowIso: string,
+): void {
+  ensureChat(draft, target, nowIso).audience = audience;
+}
+
+/** undefined = back to the configured default (notify.maxCommentChars). */
+export function setMaxCommentChars(
+  draft: State,
+  target: ChatTarget,
+  chars: number | undefined,
+  nowIso: string,
+): void {
+  const chat = ensureChat(draft, target, nowIso);
+  if (chars === undefined) delete chat.maxCommentChars;
+  else chat.maxCommentChars = chars;
+}
+
+export interface ForgetResult {
+  existed: boolean;
+  subscriptions: number;
+  outboxEntries: number;
+  credentialDeleted: boolean;
+}
+
+/**
+ * /forget: the chat's record (credential link, subscriptions, settings) and its queued messages
+ * go; the credential record goes too unless another chat still uses it.
+ */
+export function forgetChat(draft: State, chatId: number): ForgetResult {
+  const key = chatKey(chatId);
+  const chat = draft.chats[key];
+  const before = draft.outbox.length;
+  draft.outbox = draft.outbox.filter((e) => e.chatId !== chatId);
+  const outboxEntries = before - draft.outbox.length;
+  if (!chat) return { existed: false, subscriptions: 0, outboxEntries, credentialDeleted: false };
+  delete draft.chats[key];
+  return {
+    existed: true,
+    subscriptions: Object.keys(chat.subscriptions).length,
+    outboxEntries,
+    credentialDeleted: deleteCredentialIfUnused(draft, chat.credentialId),
+  };
+}
+
+/** Marks a chat that had blocked the bot as reachable again; true when it was inactive. */
+export function reactivateChat(draft: State, chatId: number): boolean {
+  const chat = draft.chats[chatKey(chatId)];
+  if (!chat || chat.active) return false;
+  chat.active = true;
+  delete chat.inactiveSince;
+  return true;
+}
