@@ -19,6 +19,8 @@ export interface Case {
   status: string;
   severity: string;
   product: string;
+  /** Product version as the portal writes it ("8.10" stays "8.10"); absent when not given. */
+  version?: string;
   closed: boolean;
   /** ISO-8601 UTC. */
   lastModifiedAt: string;

@@ -1,0 +1,164 @@
+// Wire → domain helpers shared by the Hydra (JSON) and Strata (XML) schemas.
+import { z } from 'zod';
+import type { AuthorType, Case, Comment } from '../domain.js';
+
+/** Result of JSON.parse without exceptions: a body that is not JSON is an expected input. */
+export function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch (err) {
+    // The reason (a SyntaxError naming a position) adds nothing the caller can act on, and its
+    // message may quote part of the body; the caller reports "not JSON" itself.
+    void err;
+    return { ok: false };
+  }
+}
+
+/** A timestamp the portal sends, normalised to ISO-8601 UTC ("2024-05-01T08:00:00.000Z"). */
+export const wireDate = z
+  .string()
+  .refine((s) => !Number.isNaN(Date.parse(s)), { message: 'expected a date' })
+  .transform((s) => new Date(Date.parse(s)).toISOString());
+
+/** true/false as JSON booleans or as the text "true"/"false" (XML, and defensive for JSON). */
+export const wireBoolean = z.union([
+  z.boolean(),
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(['true', 'false']))
+    .transform((s) => s === 'true'),
+]);
+
+/** `createdByType`, compared case-insensitively; anything else is 'unknown', not an error. */
+export function authorTypeOf(createdByType: string | undefined): AuthorType {
+  const kind = createdByType?.trim().toLowerCase();
+  if (kind === 'associate') return 'associate';
+  if (kind === 'customer') return 'customer';
+  return 'unknown';
+}
+
+/** What sorting needs beside the domain comment: the portal's publish date. */
+export interface SortableComment {
+  comment: Comment;
+  publishedAt: string | undefined;
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Oldest first by createdDate, then publishedDate, then id. The portal sends newest first
+ * in every sample, but nothing promises it, and createdDate can repeat.
+ */
+export function sortOldestFirst(items: readonly SortableComment[]): Comment[] {
+  return [...items]
+    .sort(
+      (a, b) =>
+        Date.parse(a.comment.createdAt) - Date.parse(b.comment.createdAt) ||
+        Date.parse(a.publishedAt ?? a.comment.createdAt) -
+          Date.parse(b.publishedAt ?? b.comment.createdAt) ||
+        compareText(a.comment.id, b.comment.id),
+    )
+    .map((item) => item.comment);
+}
+
+/** Summarises zod issues for logs and errors: paths and codes only, never the values. */
+export function describeIssues(error: z.ZodError, max = 3): string {
+  const parts = error.issues.slice(0, max).map((issue) => {
+    const path = issue.path.length > 0 ? issue.path.join('.') : '(root)';
+    return `${path}: ${issue.code}`;
+  });
+  const more = error.issues.length > max ? ` and ${error.issues.length - max} more` : '';
+  return `${parts.join('; ')}${more}`;
+}
+
+/** Case numbers are digit strings; a JSON number (leading zeros already lost) is padded back. */
+export const CASE_NUMBER_DIGITS = 8;
+export const wireCaseNumber = z.union([
+  z
+    .string()
+    .trim()
+    .regex(/^\d{1,12}$/, { message: 'expected a case number' }),
+  z
+    .number()
+    .int()
+    .nonnegative()
+    .transform((n) => String(n).padStart(CASE_NUMBER_DIGITS, '0')),
+]);
+
+/** Outcome of reading a payload: a value, or a description of the problem without its content. */
+export type Parsed<T> = { ok: true; value: T } | { ok: false; detail: string };
+
+/** Called for each list item that is skipped; `id` only when the item had a readable one. */
+export type OnSkippedItem = (item: { index: number; id?: string; detail: string }) => void;
+
+/** The fields both flavours give for a case, already validated. */
+export interface WireCaseFields {
+  summary?: string | null | undefined;
+  status?: string | null | undefined;
+  severity?: string | null | undefined;
+  product?: string | null | undefined;
+  version?: string | null | undefined;
+  closed?: boolean | null | undefined;
+  lastModifiedAt: string;
+  groupName?: string | null | undefined;
+  groupNumber?: string | null | undefined;
+}
+
+export const CLOSED_STATUS = 'Closed';
+
+export function caseFromWire(caseNumber: string, wire: WireCaseFields): Case {
+  const status = wire.status ?? '';
+  const group = wire.groupName || wire.groupNumber || undefined;
+  const version = wire.version || undefined;
+  return {
+    number: caseNumber,
+    summary: wire.summary ?? '',
+    status,
+    severity: wire.severity ?? '',
+    product: wire.product ?? '',
+    ...(version !== undefined ? { version } : {}),
+    // The closed flag is authoritative; the status text is the fallback when it is missing.
+    closed: wire.closed ?? status.toLowerCase() === CLOSED_STATUS.toLowerCase(),
+    lastModifiedAt: wire.lastModifiedAt,
+    ...(group !== undefined ? { group } : {}),
+  };
+}
+
+/** The fields both flavours give for a comment, already validated. */
+export interface WireCommentFields {
+  id: string;
+  body?: string | null | undefined;
+  author?: string | null | undefined;
+  authorType?: string | null | undefined;
+  createdAt: string;
+  publishedAt?: string | null | undefined;
+  isPublic?: boolean | null | undefined;
+  isDraft?: boolean | null | undefined;
+}
+
+export const UNKNOWN_AUTHOR = 'Unknown author';
+
+export function commentFromWire(caseNumber: string, wire: WireCommentFields): SortableComment {
+  return {
+    comment: {
+      id: wire.id,
+      caseNumber,
+      author: wire.author?.trim() || UNKNOWN_AUTHOR,
+      authorType: authorTypeOf(wire.authorType ?? undefined),
+      // Trimmed in both flavours: the XML parser trims text, and edge blank lines carry nothing.
+      body: wire.body?.trim() ?? '',
+      createdAt: wire.createdAt,
+      // A missing flag means the ordinary case: a public, sent comment.
+      isPublic: wire.isPublic ?? true,
+      isDraft: wire.isDraft ?? false,
+    },
+    publishedAt: wire.publishedAt ?? undefined,
+  };
+}
+
+/** Text-ish scalar: JSON may carry a number where a string is documented (group ids). */
+export const wireText = z.union([z.string(), z.number().transform(String)]);

@@ -1,0 +1,140 @@
+// The one HTTP client of portal/: an axios instance with explicit limits, the operator's
+// proxy settings, and one debug line per request. It returns every status as data (the
+// callers decide what a 401 means) and turns network failures into PortalError.
+import type { Agent } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import { HttpsProxyAgent } from 'https-proxy-agent';
+import type { Env } from '../config.js';
+import type { Logger } from '../logger.js';
+import { errorFromNetwork, type PortalResponse } from './errors.js';
+import { proxyForUrl } from './proxy.js';
+
+const MS_PER_SECOND = 1000;
+
+export interface PortalHttpRequest {
+  method: 'GET' | 'POST';
+  url: string;
+  /** Includes Authorization when the call is authenticated; never logged. */
+  headers: Record<string, string>;
+  body?: string;
+}
+
+export interface PortalHttp {
+  /** Resolves with any HTTP status; rejects only with PortalError (no answer, or too large). */
+  send(request: PortalHttpRequest): Promise<PortalResponse>;
+}
+
+export interface PortalHttpOptions {
+  timeoutSeconds: number;
+  maxResponseBytes: number;
+  userAgent: string;
+  /** Where HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY are read (main passes process.env). */
+  env: Env;
+  logger: Logger;
+}
+
+/** "GET /support/v1/cases/00012345": what logs and errors may say about a request. */
+export function endpointOf(method: string, url: string): string {
+  const path = URL.canParse(url) ? new URL(url).pathname : '(invalid URL)';
+  return `${method} ${path}`;
+}
+
+function plainHeaders(response: AxiosResponse): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(response.headers)) {
+    if (typeof value === 'string') out[name.toLowerCase()] = value;
+    else if (typeof value === 'number') out[name.toLowerCase()] = String(value);
+    else if (Array.isArray(value)) out[name.toLowerCase()] = value.map(String).join(', ');
+  }
+  return out;
+}
+
+export function createPortalHttp(options: PortalHttpOptions): PortalHttp {
+  const timeoutMs = options.timeoutSeconds * MS_PER_SECOND;
+  const instance: AxiosInstance = axios.create({
+    // Socket inactivity limit; the AbortController below adds a deadline for the whole call,
+    // so a server that trickles bytes cannot hold a poll forever.
+    timeout: timeoutMs,
+    maxContentLength: options.maxResponseBytes,
+    maxBodyLength: options.maxResponseBytes,
+    // Every status is an answer to classify, not an exception carrying our headers.
+    validateStatus: () => true,
+    // Bodies are parsed by the adapters against their schemas, never guessed by axios.
+    responseType: 'text',
+    transformResponse: [(data: unknown) => data],
+    // axios would read the proxy variables from process.env itself; proxies are chosen below
+    // from the injected env instead.
+    proxy: false,
+    // A redirect would carry the Authorization header to wherever it points, and the proxy
+    // choice was made for the first URL only. The portal API does not redirect API calls.
+    maxRedirects: 0,
+    headers: { 'User-Agent': options.userAgent },
+  });
+
+  // One agent per proxy URL, reused so tunnels to the portal can be kept alive.
+  const proxyAgents = new Map<string, Agent>();
+  const agentFor = (url: string): Agent | undefined => {
+    const proxy = proxyForUrl(url, options.env);
+    if (proxy === undefined) return undefined;
+    let agent = proxyAgents.get(proxy);
+    if (agent === undefined) {
+      // CONNECT tunnels for https: and http: targets alike: the proxy never sees our headers
+      // in clear for https, and one code path serves both.
+      agent = new HttpsProxyAgent(proxy, { keepAlive: true });
+      proxyAgents.set(proxy, agent);
+    }
+    return agent;
+  };
+
+  return {
+    async send(request) {
+      const endpoint = endpointOf(request.method, request.url);
+      const agent = agentFor(request.url);
+      const deadline = new AbortController();
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        deadline.abort();
+      }, timeoutMs);
+      const started = performance.now();
+      const logFields = { method: request.method, endpoint, proxied: agent !== undefined };
+      try {
+        const response = await instance.request<unknown>({
+          method: request.method,
+          url: request.url,
+          headers: request.headers,
+          data: request.body,
+          signal: deadline.signal,
+          ...(agent !== undefined ? { httpAgent: agent, httpsAgent: agent } : {}),
+        });
+        const durationMs = Math.round(performance.now() - started);
+        options.logger.debug(
+          { ...logFields, status: response.status, durationMs },
+          'portal request',
+        );
+        return {
+          status: response.status,
+          headers: plainHeaders(response),
+          body: typeof response.data === 'string' ? response.data : '',
+          endpoint,
+        };
+      } catch (err) {
+        const error = errorFromNetwork(err, {
+          endpoint,
+          timeoutSeconds: options.timeoutSeconds,
+          maxResponseBytes: options.maxResponseBytes,
+          timedOut,
+        });
+        const durationMs = Math.round(performance.now() - started);
+        options.logger.debug(
+          { ...logFields, failure: error.message, durationMs },
+          'portal request failed',
+        );
+        throw error;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}

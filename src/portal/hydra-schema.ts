@@ -1,0 +1,135 @@
+// Hydra (JSON) wire format → domain types. Field names follow Red Hat's current case API
+// (see /work/shared/reference/redhat-portal-api.md); nothing outside portal/ sees them.
+// Strict about envelopes (a case, the comment array, the filter answer), tolerant of one bad
+// item in a list: it is skipped and reported, the rest is delivered.
+import { z } from 'zod';
+import type { Case, CaseNumber, Comment } from '../domain.js';
+import {
+  caseFromWire,
+  commentFromWire,
+  describeIssues,
+  sortOldestFirst,
+  wireBoolean,
+  wireCaseNumber,
+  wireDate,
+  wireText,
+  type OnSkippedItem,
+  type Parsed,
+  type SortableComment,
+} from './convert.js';
+
+export const hydraCommentSchema = z.object({
+  id: z.string().min(1),
+  commentBody: z.string().nullish(),
+  createdBy: z.string().nullish(),
+  createdByType: z.string().nullish(),
+  createdDate: wireDate,
+  publishedDate: wireDate.nullish(),
+  isPublic: wireBoolean.nullish(),
+  isDraft: wireBoolean.nullish(),
+});
+
+export const hydraCaseSchema = z.object({
+  caseNumber: wireCaseNumber,
+  summary: z.string().nullish(),
+  status: z.string().nullish(),
+  severity: z.string().nullish(),
+  product: z.string().nullish(),
+  version: wireText.nullish(),
+  isClosed: wireBoolean.nullish(),
+  lastModifiedDate: wireDate,
+  groupName: z.string().nullish(),
+  groupNumber: wireText.nullish(),
+});
+
+export const hydraCommentListSchema = z.array(z.unknown());
+
+export const hydraFilterAnswerSchema = z
+  .object({
+    cases: z.array(z.unknown()).optional(),
+    totalCount: z.number().int().nonnegative().optional(),
+  })
+  // Both missing means this is not a filter answer at all (an error object, say).
+  .refine((a) => a.cases !== undefined || a.totalCount !== undefined, {
+    message: 'expected cases or totalCount',
+  });
+
+const hydraFilterItemSchema = z.object({ caseNumber: wireCaseNumber });
+
+function idOf(item: unknown): string | undefined {
+  if (typeof item !== 'object' || item === null || !('id' in item)) return undefined;
+  return typeof item.id === 'string' && /^[A-Za-z0-9]{1,40}$/.test(item.id) ? item.id : undefined;
+}
+
+export function parseHydraCase(value: unknown, caseNumber: CaseNumber): Parsed<Case> {
+  const wire = hydraCaseSchema.safeParse(value);
+  if (!wire.success) return { ok: false, detail: `case: ${describeIssues(wire.error)}` };
+  const w = wire.data;
+  return {
+    ok: true,
+    value: caseFromWire(caseNumber, {
+      summary: w.summary,
+      status: w.status,
+      severity: w.severity,
+      product: w.product,
+      version: w.version,
+      closed: w.isClosed,
+      lastModifiedAt: w.lastModifiedDate,
+      groupName: w.groupName,
+      groupNumber: w.groupNumber,
+    }),
+  };
+}
+
+/** `GET /cases/{n}/comments`: a bare array, newest first in practice. Returns oldest first. */
+export function parseHydraComments(
+  value: unknown,
+  caseNumber: CaseNumber,
+  onSkipped: OnSkippedItem,
+): Parsed<Comment[]> {
+  const list = hydraCommentListSchema.safeParse(value);
+  if (!list.success) return { ok: false, detail: 'the comment list is not an array' };
+  const items: SortableComment[] = [];
+  list.data.forEach((item, index) => {
+    const wire = hydraCommentSchema.safeParse(item);
+    if (!wire.success) {
+      const id = idOf(item);
+      onSkipped({ index, ...(id !== undefined ? { id } : {}), detail: describeIssues(wire.error) });
+      return;
+    }
+    const w = wire.data;
+    items.push(
+      commentFromWire(caseNumber, {
+        id: w.id,
+        body: w.commentBody,
+        author: w.createdBy,
+        authorType: w.createdByType,
+        createdAt: w.createdDate,
+        publishedAt: w.publishedDate,
+        isPublic: w.isPublic,
+        isDraft: w.isDraft,
+      }),
+    );
+  });
+  return { ok: true, value: sortOldestFirst(items) };
+}
+
+/** One page of `POST /cases/filter`. */
+export function parseHydraFilterPage(
+  value: unknown,
+  onSkipped: OnSkippedItem,
+): Parsed<{ caseNumbers: CaseNumber[]; itemCount: number; totalCount: number | undefined }> {
+  const answer = hydraFilterAnswerSchema.safeParse(value);
+  if (!answer.success) return { ok: false, detail: `case list: ${describeIssues(answer.error)}` };
+  const cases = answer.data.cases ?? [];
+  const caseNumbers: CaseNumber[] = [];
+  cases.forEach((item, index) => {
+    const wire = hydraFilterItemSchema.safeParse(item);
+    if (wire.success) caseNumbers.push(wire.data.caseNumber);
+    else onSkipped({ index, detail: describeIssues(wire.error) });
+  });
+  return {
+    ok: true,
+    value: { caseNumbers, itemCount: cases.length, totalCount: answer.data.totalCount },
+  };
+}

@@ -1,0 +1,261 @@
+// Strata (XML, namespace http://www.redhat.com/gss/strata) wire format → domain types.
+//
+// Parsing rules, each answering a pitfall seen in real payloads:
+// - text stays text (parseTagValue/parseAttributeValue off): "00012345" and "8.10" survive;
+// - `comment` under `comments` and `case` under `cases` are always arrays, even when single;
+// - the default namespace and any prefix are dropped (removeNSPrefix);
+// - only XML's own entities and numeric character references are decoded (htmlEntities is
+//   the fast-xml-parser v5 switch that enables numeric references such as &#xD;, which JAXB
+//   writes for carriage returns); a DOCTYPE is refused outright, so no entity can be declared
+//   and no expansion bomb can be built (the entity limits below are a second fence);
+// - the document must be well-formed: fast-xml-parser alone accepts a truncated document.
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { z } from 'zod';
+import type { Case, CaseNumber, Comment } from '../domain.js';
+import {
+  caseFromWire,
+  commentFromWire,
+  describeIssues,
+  sortOldestFirst,
+  wireBoolean,
+  wireCaseNumber,
+  wireDate,
+  type OnSkippedItem,
+  type Parsed,
+  type SortableComment,
+} from './convert.js';
+
+export const STRATA_NAMESPACE = 'http://www.redhat.com/gss/strata';
+// Attributes appear as '@_name' keys in the parsed tree; the schemas below spell them out.
+const ATTRIBUTE_PREFIX = '@_';
+/** Deepest element nesting accepted; real answers are about 4 levels deep. */
+const MAX_NESTED_TAGS = 50;
+/** Limits for declared entities, should the DOCTYPE refusal ever be bypassed. */
+const MAX_DECLARED_ENTITIES = 10;
+const MAX_ENTITY_EXPANSION_CHARS = 10_000;
+
+function jPathText(jPath: unknown): string {
+  return typeof jPath === 'string' ? jPath : String(jPath);
+}
+
+/** One parser per client; fast-xml-parser keeps no state between parse() calls. */
+export function createStrataXmlParser(): XMLParser {
+  return new XMLParser({
+    ignoreAttributes: false,
+    attributeNamePrefix: ATTRIBUTE_PREFIX,
+    removeNSPrefix: true,
+    parseTagValue: false,
+    parseAttributeValue: false,
+    trimValues: true,
+    ignoreDeclaration: true,
+    ignorePiTags: true,
+    htmlEntities: true,
+    processEntities: {
+      enabled: true,
+      maxEntityCount: MAX_DECLARED_ENTITIES,
+      maxExpandedLength: MAX_ENTITY_EXPANSION_CHARS,
+    },
+    maxNestedTags: MAX_NESTED_TAGS,
+    isArray: (_tagName, jPath) => {
+      const path = jPathText(jPath);
+      return (
+        path === 'cases.case' || path === 'comments.comment' || path.endsWith('.comments.comment')
+      );
+    },
+  });
+}
+
+const CDATA_SECTION = /<!\[CDATA\[[\s\S]*?\]\]>/g;
+
+/** Well-formed XML without a DOCTYPE → the parsed object tree. */
+export function parseStrataXml(parser: XMLParser, text: string): Parsed<unknown> {
+  if (text.trim() === '') return { ok: false, detail: 'the answer is empty' };
+  // A DOCTYPE is legal only in the prolog, but fast-xml-parser honours one anywhere; the
+  // portal never sends one. CDATA is cut first so a comment quoting "<!DOCTYPE html>" passes.
+  if (/<!DOCTYPE/i.test(text.replace(CDATA_SECTION, ''))) {
+    return { ok: false, detail: 'the answer declares a DOCTYPE' };
+  }
+  const valid = XMLValidator.validate(text);
+  if (valid !== true) {
+    // Line and column only: the validator's message may quote the document.
+    return {
+      ok: false,
+      detail: `not well-formed XML (line ${valid.err.line}, column ${valid.err.col})`,
+    };
+  }
+  try {
+    return { ok: true, value: parser.parse(text) as unknown };
+  } catch (err) {
+    // Entity limits and nesting depth end up here; the message names the limit, not the data.
+    const reason = err instanceof Error ? err.message.slice(0, 120) : 'unknown parser error';
+    return { ok: false, detail: `unreadable XML (${reason})` };
+  }
+}
+
+/** An element that may be empty (`<summary/>` parses as ""). */
+const text = z.string();
+
+export const strataCommentSchema = z.object({
+  '@_id': z.string().min(1),
+  text: text.optional(),
+  createdBy: text.optional(),
+  createdByType: text.optional(),
+  createdDate: wireDate,
+  publishedDate: wireDate.optional(),
+  public: wireBoolean.optional(),
+  draft: wireBoolean.optional(),
+});
+
+/** `<comments/>` parses as "", `<comments><comment/>…</comments>` as { comment: [...] }. */
+const commentsElement = z.union([
+  z.literal(''),
+  z.object({ comment: z.array(z.unknown()).optional() }),
+]);
+
+export const strataCaseSchema = z.object({
+  '@_caseNumber': wireCaseNumber.optional(),
+  '@_closed': wireBoolean.optional(),
+  caseNumber: wireCaseNumber.optional(),
+  summary: text.optional(),
+  status: text.optional(),
+  severity: text.optional(),
+  product: text.optional(),
+  version: text.optional(),
+  lastModifiedDate: wireDate,
+  folderName: text.optional(),
+  folderNumber: text.optional(),
+  comments: commentsElement.optional(),
+});
+
+const caseDocumentSchema = z.object({ case: strataCaseSchema });
+const commentsDocumentSchema = z.object({ comments: commentsElement });
+const casesDocumentSchema = z.object({
+  cases: z.union([z.literal(''), z.object({ case: z.array(z.unknown()).optional() })]),
+});
+const filterItemSchema = z.object({
+  '@_caseNumber': wireCaseNumber.optional(),
+  caseNumber: wireCaseNumber.optional(),
+});
+
+function idOf(item: unknown): string | undefined {
+  if (typeof item !== 'object' || item === null) return undefined;
+  const id: unknown = Object.getOwnPropertyDescriptor(item, '@_id')?.value;
+  return typeof id === 'string' && /^[A-Za-z0-9]{1,40}$/.test(id) ? id : undefined;
+}
+
+function commentItems(
+  items: readonly unknown[],
+  caseNumber: CaseNumber,
+  onSkipped: OnSkippedItem,
+): Comment[] {
+  const out: SortableComment[] = [];
+  items.forEach((item, index) => {
+    const wire = strataCommentSchema.safeParse(item);
+    if (!wire.success) {
+      const id = idOf(item);
+      onSkipped({ index, ...(id !== undefined ? { id } : {}), detail: describeIssues(wire.error) });
+      return;
+    }
+    const w = wire.data;
+    out.push(
+      commentFromWire(caseNumber, {
+        id: w['@_id'],
+        body: w.text,
+        author: w.createdBy,
+        authorType: w.createdByType,
+        createdAt: w.createdDate,
+        publishedAt: w.publishedDate,
+        isPublic: w.public,
+        isDraft: w.draft,
+      }),
+    );
+  });
+  return sortOldestFirst(out);
+}
+
+/** `GET /rs/cases/{n}`: a `<case>` document. */
+export function parseStrataCase(document: unknown, caseNumber: CaseNumber): Parsed<Case> {
+  const parsed = caseDocumentSchema.safeParse(document);
+  if (!parsed.success) return { ok: false, detail: `case: ${describeIssues(parsed.error)}` };
+  const w = parsed.data.case;
+  return {
+    ok: true,
+    value: caseFromWire(caseNumber, {
+      summary: w.summary,
+      status: w.status,
+      severity: w.severity,
+      product: w.product,
+      version: w.version,
+      closed: w['@_closed'],
+      lastModifiedAt: w.lastModifiedDate,
+      groupName: w.folderName,
+      groupNumber: w.folderNumber,
+    }),
+  };
+}
+
+/** `GET /rs/cases/{n}/comments`: a `<comments>` document. Returns oldest first. */
+export function parseStrataComments(
+  document: unknown,
+  caseNumber: CaseNumber,
+  onSkipped: OnSkippedItem,
+): Parsed<Comment[]> {
+  const parsed = commentsDocumentSchema.safeParse(document);
+  if (!parsed.success)
+    return { ok: false, detail: `comment list: ${describeIssues(parsed.error)}` };
+  const element = parsed.data.comments;
+  const items = element === '' ? [] : (element.comment ?? []);
+  return { ok: true, value: commentItems(items, caseNumber, onSkipped) };
+}
+
+/** `POST /rs/cases/filter`: a `<cases>` document; Strata gives no total, only the page. */
+export function parseStrataFilterPage(
+  document: unknown,
+  onSkipped: OnSkippedItem,
+): Parsed<{ caseNumbers: CaseNumber[]; itemCount: number }> {
+  const parsed = casesDocumentSchema.safeParse(document);
+  if (!parsed.success) return { ok: false, detail: `case list: ${describeIssues(parsed.error)}` };
+  const element = parsed.data.cases;
+  const items = element === '' ? [] : (element.case ?? []);
+  const caseNumbers: CaseNumber[] = [];
+  items.forEach((item, index) => {
+    const wire = filterItemSchema.safeParse(item);
+    const number = wire.success ? (wire.data['@_caseNumber'] ?? wire.data.caseNumber) : undefined;
+    if (typeof number === 'string') caseNumbers.push(number);
+    else
+      onSkipped({
+        index,
+        detail: wire.success ? 'caseNumber: missing' : describeIssues(wire.error),
+      });
+  });
+  return { ok: true, value: { caseNumbers, itemCount: items.length } };
+}
+
+function escapeXml(value: string): string {
+  return value
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;');
+}
+
+/** The `<caseFilter>` body of `POST /rs/cases/filter`. */
+export function strataFilterBody(filter: {
+  startDate?: string;
+  count: number;
+  start: number;
+}): string {
+  const startDate =
+    filter.startDate !== undefined ? `<startDate>${escapeXml(filter.startDate)}</startDate>` : '';
+  return (
+    `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` +
+    `<caseFilter xmlns="${STRATA_NAMESPACE}">` +
+    startDate +
+    `<includeClosed>true</includeClosed>` +
+    `<count>${filter.count}</count>` +
+    `<start>${filter.start}</start>` +
+    `<sortField>lastModifiedDate</sortField>` +
+    `<sortOrder>ASC</sortOrder>` +
+    `</caseFilter>`
+  );
+}

@@ -1,0 +1,118 @@
+// Shared set-up for the portal tests: a factory wired to the fake portal, a logger whose
+// lines are captured verbatim (no scrubbing, so a leak in portal/ is visible), fixtures.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import type { Config, Env, LogLevel } from '../../src/config.js';
+import type { Clock } from '../../src/domain.js';
+import { createLogger, type Logger } from '../../src/logger.js';
+import { createPortalClientFactory } from '../../src/portal/index.js';
+import {
+  isPortalError,
+  type PortalClientFactory,
+  type PortalCredential,
+  type PortalError,
+  type PortalErrorKind,
+} from '../../src/portal/types.js';
+import type { FakePortal } from '../_helpers/fake-portal.js';
+
+export type Api = Config['portal']['api'];
+export type CredentialKind = PortalCredential['kind'];
+export const APIS: readonly Api[] = ['hydra', 'strata'];
+export const CREDENTIAL_KINDS: readonly CredentialKind[] = ['offline-token', 'basic'];
+
+/** The test user of the fake, with both credential kinds. */
+export const USER = {
+  username: 'portal-reader',
+  password: 'correct horse battery staple 42',
+  offlineToken: 'eyJhbGciOiJIUzI1NiJ9.offline-token-for-tests.c2VjcmV0LXNpZ25hdHVyZQ',
+} as const;
+
+export function credential(kind: CredentialKind): PortalCredential {
+  return kind === 'basic'
+    ? { kind: 'basic', username: USER.username, password: USER.password }
+    : { kind: 'offline-token', offlineToken: USER.offlineToken };
+}
+
+export function readFixture(path: string): string {
+  return readFileSync(new URL(`./fixtures/${path}`, import.meta.url), 'utf8');
+}
+
+/** A logger that keeps every line as written, without the production scrubber. */
+export function captureLogger(level: LogLevel = 'debug'): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const logger = createLogger({
+    level,
+    scrubber: { add: () => undefined, scrub: (text) => text },
+    destination: { write: (line: string) => lines.push(line) },
+  });
+  return { logger, lines };
+}
+
+export function manualClock(start: number): Clock & { advance(ms: number): void } {
+  let now = start;
+  return {
+    now: () => now,
+    advance(ms) {
+      now += ms;
+    },
+  };
+}
+
+export function portalConfig(
+  fake: Pick<FakePortal, 'hydraBaseUrl' | 'strataBaseUrl' | 'tokenUrl'>,
+  api: Api,
+  overrides: Partial<Config['portal']> = {},
+): Config['portal'] {
+  return {
+    api,
+    baseUrl: api === 'hydra' ? fake.hydraBaseUrl : fake.strataBaseUrl,
+    tokenUrl: fake.tokenUrl,
+    timeoutSeconds: 5,
+    maxResponseBytes: 20 * 1024 * 1024,
+    caseUrlTemplate: 'https://access.redhat.com/support/cases/#/case/{caseNumber}',
+    commentUrlTemplate:
+      'https://access.redhat.com/support/cases/#/case/{caseNumber}?commentId={commentId}',
+    ...overrides,
+  };
+}
+
+export function makeFactory(options: {
+  fake: Pick<FakePortal, 'hydraBaseUrl' | 'strataBaseUrl' | 'tokenUrl'>;
+  api: Api;
+  logger?: Logger;
+  env?: Env;
+  clock?: Clock;
+  portal?: Partial<Config['portal']>;
+}): PortalClientFactory {
+  return createPortalClientFactory({
+    portal: portalConfig(options.fake, options.api, options.portal),
+    logger: options.logger ?? captureLogger('silent').logger,
+    userAgent: 'tickets-pushbot/test',
+    env: options.env ?? {},
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+}
+
+/** Awaits a rejection and checks it is a PortalError of `kind`; returns it for more checks. */
+export async function rejectsWithKind(
+  promise: Promise<unknown>,
+  kind: PortalErrorKind,
+): Promise<PortalError> {
+  try {
+    await promise;
+  } catch (err) {
+    assert.ok(isPortalError(err), `expected a PortalError, got ${String(err)}`);
+    assert.equal(err.kind, kind, `expected kind ${kind}, got ${err.kind}: ${err.message}`);
+    return err;
+  }
+  assert.fail(`expected a PortalError of kind ${kind}, but the call succeeded`);
+}
+
+/** Polls `predicate` until true, or fails after `timeoutMs`. */
+export async function waitFor(predicate: () => boolean, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) assert.fail('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
