@@ -28,16 +28,29 @@ function walk(dir) {
 const filters = process.argv.slice(2).map((p) => relative(root, join(process.cwd(), p)));
 const files = walk(join(root, 'test'))
   .map((f) => relative(root, f))
-  .filter((f) => filters.length === 0 || filters.some((p) => f === p || f.startsWith(p + sep) || f.startsWith(p)));
+  .filter(
+    (f) =>
+      filters.length === 0 ||
+      filters.some((p) => f === p || f.startsWith(p + sep) || f.startsWith(p)),
+  );
 
 if (files.length === 0) {
-  console.error(`run-tests: no test files found${filters.length ? ` under ${filters.join(', ')}` : ''}`);
+  console.error(
+    `run-tests: no test files found${filters.length ? ` under ${filters.join(', ')}` : ''}`,
+  );
   process.exit(1);
 }
 
 const child = spawn(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=tap', `--test-concurrency=${CONCURRENCY}`, ...files],
+  [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-reporter=tap',
+    `--test-concurrency=${CONCURRENCY}`,
+    ...files,
+  ],
   { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
 );
 

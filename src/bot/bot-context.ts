@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import type { CredentialVault } from '../credentials.js';
 import type { Clock } from '../domain.js';
 import type { Logger } from '../logger.js';
+import type { AdminReporter } from '../notify/notifier.js';
 import type { PortalClientFactory } from '../portal/types.js';
 import type { StateStore } from '../store/store.js';
 import {
@@ -13,6 +14,8 @@ import {
   type GroupSecretWatch,
   type PendingInput,
 } from './pending.js';
+import type { SlackFeatureDeps } from './slack.js';
+import type { StatusFeatureDeps } from './status.js';
 
 export interface BotDeps {
   config: Config;
@@ -23,6 +26,12 @@ export interface BotDeps {
   clock: Clock;
   /** Called after /start (or an unblock) re-activates a chat that had blocked the bot. */
   onChatReactivated?: () => void;
+  /** /slack: present when the daemon can mirror to Slack. */
+  slack?: SlackFeatureDeps;
+  /** /status for admin chats. */
+  status?: StatusFeatureDeps;
+  /** Handler crashes are reported to the admin chats through this. */
+  reporter?: AdminReporter;
 }
 
 export interface BotServices extends BotDeps {

@@ -28,6 +28,11 @@ export const BOT_COMMANDS: readonly BotCommandInfo[] = [
     example: '/length 500',
   },
   { command: 'whoami', description: 'Show the chat id and your user id', example: '/whoami' },
+  {
+    command: 'slack',
+    description: 'Mirror notifications to a Slack channel',
+    example: '/slack https://hooks.slack.com/services/…',
+  },
   { command: 'forget', description: 'Delete everything stored for this chat', example: '/forget' },
   { command: 'cancel', description: 'Stop the current question', example: '/cancel' },
   { command: 'help', description: 'All commands with examples', example: '/help' },
@@ -36,7 +41,14 @@ export const BOT_COMMANDS: readonly BotCommandInfo[] = [
 /** Accepted but not in the menu: /notification is the alias of /notify. */
 export const COMMAND_ALIASES: Readonly<Record<string, string>> = { notification: 'notify' };
 
-const KNOWN = new Set([...BOT_COMMANDS.map((c) => c.command), ...Object.keys(COMMAND_ALIASES)]);
+/** Known (never taken as a wizard answer) but not in the menu: /status is for admin chats only. */
+export const HIDDEN_COMMANDS: readonly string[] = ['status'];
+
+const KNOWN = new Set([
+  ...BOT_COMMANDS.map((c) => c.command),
+  ...Object.keys(COMMAND_ALIASES),
+  ...HIDDEN_COMMANDS,
+]);
 
 /**
  * The command name of a message ("/add@my_bot 123" → "add"), or undefined when the text is not

@@ -20,6 +20,8 @@ import { latestFeature } from './latest.js';
 import { replyHtml } from './reply.js';
 import { perChatSequence } from './sequence.js';
 import { settingsFeature } from './settings.js';
+import { slackFeature } from './slack.js';
+import { statusFeature } from './status.js';
 import { setupFeature } from './setup.js';
 import { startHelpFeature } from './start-help.js';
 import { subscriptionsFeature } from './subscriptions.js';
@@ -47,6 +49,8 @@ export function createBot(deps: BotDeps): Telegraf {
   bot.use(latestFeature(s));
   bot.use(settingsFeature(s));
   bot.use(forgetFeature(s));
+  if (deps.slack) bot.use(slackFeature(s, deps.slack));
+  if (deps.status) bot.use(statusFeature(s, deps.status));
   bot.use(fallbackFeature(s));
 
   bot.catch(async (err: unknown, ctx: Context) => {
@@ -59,6 +63,11 @@ export function createBot(deps: BotDeps): Telegraf {
       },
       'update handler failed',
     );
+    deps.reporter?.report({
+      component: 'bot',
+      error: errorForLog(err),
+      context: { updateType: ctx.updateType, ...(ctx.chat ? { chatId: ctx.chat.id } : {}) },
+    });
     if (!ctx.chat) return;
     try {
       await replyHtml(ctx, '😕 Something went wrong on my side. Please try again in a minute.');

@@ -9,6 +9,7 @@ import type { Env } from '../config.js';
 import type { Logger } from '../logger.js';
 import { errorFromNetwork, type PortalResponse } from './errors.js';
 import { proxyForUrl } from './proxy.js';
+import type { PortalErrorKind } from './types.js';
 
 const MS_PER_SECOND = 1000;
 
@@ -32,6 +33,17 @@ export interface PortalHttpOptions {
   /** Where HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY are read (main passes process.env). */
   env: Env;
   logger: Logger;
+  /** Called once per HTTP request, with the error kind its outcome points to (for /status). */
+  onRequest?: (errorKind: PortalErrorKind | undefined) => void;
+}
+
+/** The error kind an HTTP status points to before the adapters look at the body. */
+function kindOfStatus(status: number): PortalErrorKind | undefined {
+  if (status === 401) return 'auth';
+  if (status === 403 || status === 404) return 'not-visible';
+  if (status === 429) return 'rate-limited';
+  if (status >= 500) return 'transient';
+  return undefined;
 }
 
 /** "GET /support/v1/cases/00012345": what logs and errors may say about a request. */
@@ -109,6 +121,7 @@ export function createPortalHttp(options: PortalHttpOptions): PortalHttp {
           ...(agent !== undefined ? { httpAgent: agent, httpsAgent: agent } : {}),
         });
         const durationMs = Math.round(performance.now() - started);
+        options.onRequest?.(kindOfStatus(response.status));
         options.logger.debug(
           { ...logFields, status: response.status, durationMs },
           'portal request',
@@ -127,6 +140,7 @@ export function createPortalHttp(options: PortalHttpOptions): PortalHttp {
           timedOut,
         });
         const durationMs = Math.round(performance.now() - started);
+        options.onRequest?.(error.kind);
         options.logger.debug(
           { ...logFields, failure: error.message, durationMs },
           'portal request failed',

@@ -15,7 +15,7 @@ import { createHydraClient } from './hydra.js';
 import { createPortalHttp } from './http.js';
 import { createSession } from './session.js';
 import { createStrataClient } from './strata.js';
-import type { PortalClientFactory } from './types.js';
+import type { PortalClientFactory, PortalErrorKind } from './types.js';
 
 export interface PortalClientFactoryOptions {
   portal: Config['portal'];
@@ -26,6 +26,8 @@ export interface PortalClientFactoryOptions {
   env: Env;
   /** Time source for access-token expiry and Retry-After dates; the system clock by default. */
   clock?: Clock;
+  /** Called once per HTTP request with the error kind of its outcome, if any (for /status). */
+  onRequest?: (errorKind: PortalErrorKind | undefined) => void;
 }
 
 function fillTemplate(template: string, values: Readonly<Record<string, string>>): string {
@@ -47,6 +49,7 @@ export function createPortalClientFactory(
     userAgent: options.userAgent,
     env: options.env,
     logger,
+    ...(options.onRequest ? { onRequest: options.onRequest } : {}),
   });
 
   return {

@@ -1,0 +1,128 @@
+// /status, for the operator: is the daemon working, and what fails? Only chats listed in
+// telegram.adminChatIds get an answer; for any other chat the command does not exist (the
+// fallback answers as for any unknown command), so it reveals nothing about the daemon.
+import { Composer, type Context } from 'telegraf';
+import type { MetricsSnapshot } from '../metrics.js';
+import { escapeHtml } from '../notify/format.js';
+import type { State } from '../store/schema.js';
+import type { DeepReadonly } from '../store/store.js';
+import type { BotServices } from './bot-context.js';
+import { replyHtml } from './reply.js';
+
+export interface StatusFeatureDeps {
+  metrics: { snapshot(): MetricsSnapshot };
+  /** package.json version (version.ts readVersion()). */
+  version: string;
+}
+
+const MS_PER_MINUTE = 60_000;
+const MS_PER_HOUR = 60 * MS_PER_MINUTE;
+const MS_PER_DAY = 24 * MS_PER_HOUR;
+
+/** "3 d 4 h", "4 h 12 min", "12 min", "42 s". */
+export function formatDuration(ms: number): string {
+  const v = Math.max(0, Math.floor(ms));
+  if (v < MS_PER_MINUTE) return `${Math.floor(v / 1000)} s`;
+  const days = Math.floor(v / MS_PER_DAY);
+  const hours = Math.floor((v % MS_PER_DAY) / MS_PER_HOUR);
+  const minutes = Math.floor((v % MS_PER_HOUR) / MS_PER_MINUTE);
+  if (days > 0) return `${days} d ${hours} h`;
+  if (hours > 0) return `${hours} h ${minutes} min`;
+  return `${minutes} min`;
+}
+
+function formatUtc(ms: number): string {
+  const s = new Date(ms).toISOString();
+  return `${s.slice(0, 10)} ${s.slice(11, 16)} UTC`;
+}
+
+function formatMs(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** "429 ×3, 403 ×1", most frequent first; "none" when empty. */
+function counts(map: Readonly<Record<string, number>>): string {
+  const entries = Object.entries(map).filter(([, n]) => n > 0);
+  if (entries.length === 0) return 'none';
+  return entries
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([code, n]) => `${escapeHtml(code)} ×${n}`)
+    .join(', ');
+}
+
+/** The /status text (HTML). Pure: everything it shows comes in. */
+export function formatStatus(input: {
+  version: string;
+  now: number;
+  metrics: MetricsSnapshot;
+  state: DeepReadonly<State>;
+}): string {
+  const { metrics: m, state, now } = input;
+  const chats = Object.values(state.chats);
+  const active = chats.filter((c) => c.active).length;
+  const subs = chats.flatMap((c) => Object.values(c.subscriptions));
+  const notVisible = subs.filter((sub) => sub.notVisibleAt !== undefined).length;
+  const closed = subs.filter((sub) => sub.closed).length;
+  const slackOn = chats.filter((c) => c.slack && c.slack.disabledAt === undefined).length;
+  const slackPaused = chats.filter((c) => c.slack?.disabledAt !== undefined).length;
+  const waiting = { telegram: 0, slack: 0 };
+  let oldest: number | undefined;
+  for (const e of state.outbox) {
+    waiting[e.destination]++;
+    const t = Date.parse(e.createdAt);
+    if (!Number.isNaN(t) && (oldest === undefined || t < oldest)) oldest = t;
+  }
+
+  const cycle = m.lastCycle
+    ? `${formatUtc(m.lastCycle.at)} (${formatDuration(now - m.lastCycle.at)} ago), took ${formatMs(m.lastCycle.durationMs)} · ${m.cycles} cycle${m.cycles === 1 ? '' : 's'}`
+    : 'none yet';
+  const subsExtra = [
+    ...(notVisible > 0 ? [`${notVisible} not visible`] : []),
+    ...(closed > 0 ? [`${closed} closed`] : []),
+  ];
+  const waitingLine =
+    `Waiting: Telegram ${waiting.telegram} · Slack ${waiting.slack}` +
+    (oldest !== undefined ? ` (oldest ${formatDuration(now - oldest)})` : '');
+
+  return [
+    `📊 <b>tickets-pushbot ${escapeHtml(input.version)}</b>`,
+    `Up ${formatDuration(now - m.startedAt)} (since ${formatUtc(m.startedAt)})`,
+    '',
+    '<b>Polling</b>',
+    `Last cycle: ${cycle}`,
+    `Portal requests: ${m.portal.requests} · errors: ${counts(m.portal.errors)}`,
+    '',
+    '<b>Chats</b>',
+    `Active ${active} · inactive ${chats.length - active}`,
+    `Following ${subs.length} case${subs.length === 1 ? '' : 's'}${subsExtra.length > 0 ? ` (${subsExtra.join(', ')})` : ''}`,
+    `Slack: ${slackOn} on · ${slackPaused} paused`,
+    '',
+    '<b>Notifications</b>',
+    `Sent: Telegram ${m.sent.telegram} · Slack ${m.sent.slack}`,
+    waitingLine,
+    `Telegram errors: ${counts(m.sendErrors.telegram)}`,
+    `Slack errors: ${counts(m.sendErrors.slack)}`,
+  ].join('\n');
+}
+
+export function statusFeature(s: BotServices, deps: StatusFeatureDeps): Composer<Context> {
+  const bot = new Composer<Context>();
+
+  bot.command('status', async (ctx, next) => {
+    if (!s.config.telegram.adminChatIds.includes(ctx.chat.id)) {
+      s.log.info({ chatId: ctx.chat.id }, '/status from a chat that is not an admin chat');
+      return next();
+    }
+    await replyHtml(
+      ctx,
+      formatStatus({
+        version: deps.version,
+        now: s.clock.now(),
+        metrics: deps.metrics.snapshot(),
+        state: s.store.read(),
+      }),
+    );
+  });
+
+  return bot;
+}

@@ -1,0 +1,128 @@
+// The notification engine as one piece for main.ts: the poll loop (scheduler → poll cycle) and
+// the delivery worker, wired together. The worker starts first so notifications left pending
+// by the previous run go out before anything new; each cycle kicks it when it enqueued.
+import type { Config } from './config.js';
+import type { CredentialVault } from './credentials.js';
+import type { Clock } from './domain.js';
+import type { Logger } from './logger.js';
+import { createDelivery, type DeliveryStats, type DeliveryTiming } from './notify/delivery.js';
+import type { AdminReporter, Notifier } from './notify/notifier.js';
+import { createPoller, type CycleStats, type PollTiming } from './poller/poll-once.js';
+import { createScheduler } from './poller/scheduler.js';
+import type { PortalClientFactory } from './portal/types.js';
+import type { StateStore } from './store/store.js';
+
+export type { CycleStats } from './poller/poll-once.js';
+
+export interface EngineDeps {
+  config: Config;
+  store: StateStore;
+  vault: CredentialVault;
+  /** The portal clients come from the vault; kept here so main wires one obvious set. */
+  portal: PortalClientFactory;
+  notifiers: readonly Notifier[];
+  logger: Logger;
+  clock: Clock;
+  reporter: AdminReporter;
+  /** Called after every finished cycle (metrics for /status, admin report sweeps). */
+  onCycle?: (stats: CycleStats) => void;
+  /** Tests and the benchmark shorten these; production uses the config and named defaults. */
+  timing?: {
+    intervalMs?: number;
+    poll?: Partial<PollTiming>;
+    delivery?: Partial<DeliveryTiming>;
+    random?: () => number;
+  };
+}
+
+export interface Engine {
+  /** Starts the delivery worker, then the poll loop. */
+  start(): void;
+  /** Stops the loop (after the cycle in progress), then the worker (sends in flight finish). */
+  stop(): Promise<void>;
+  /** One poll cycle now; never overlaps a scheduled one. */
+  runCycle(): Promise<CycleStats>;
+  /** The bot calls this after /start re-activated a chat, so its pending messages go out now. */
+  kickDelivery(): void;
+  /** The last finished cycle's figures (for /status and the benchmark). */
+  lastCycle(): CycleStats | undefined;
+  readonly deliveryStats: Readonly<DeliveryStats>;
+}
+
+export function createEngine(deps: EngineDeps): Engine {
+  const log = deps.logger.child({ component: 'engine' });
+  const delivery = createDelivery({
+    store: deps.store,
+    notifiers: deps.notifiers,
+    logger: deps.logger,
+    clock: deps.clock,
+    reporter: deps.reporter,
+    keepClosedCases: deps.config.poll.keepClosedCases,
+    ...(deps.timing?.delivery ? { timing: deps.timing.delivery } : {}),
+  });
+  const poller = createPoller({
+    config: deps.config,
+    store: deps.store,
+    vault: deps.vault,
+    logger: deps.logger,
+    clock: deps.clock,
+    reporter: deps.reporter,
+    destinations: deps.notifiers.map((n) => n.destination),
+    onEnqueued: () => delivery.kick(),
+    ...(deps.timing?.poll ? { timing: deps.timing.poll } : {}),
+  });
+
+  let last: CycleStats | undefined;
+  // One cycle at a time, whoever asks (the scheduler, a test, the benchmark).
+  let queue: Promise<unknown> = Promise.resolve();
+  const runCycle = (): Promise<CycleStats> => {
+    const next = queue.then(async () => {
+      const stats = await poller.runCycle();
+      last = stats;
+      deps.onCycle?.(stats);
+      return stats;
+    });
+    queue = next.catch(() => undefined);
+    return next;
+  };
+
+  const scheduler = createScheduler({
+    intervalMs: deps.timing?.intervalMs ?? deps.config.poll.intervalSeconds * 1000,
+    runCycle,
+    logger: deps.logger,
+    reporter: deps.reporter,
+    clock: deps.clock,
+    heartbeatPath: deps.config.heartbeatPath,
+    ...(deps.timing?.random ? { random: deps.timing.random } : {}),
+  });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    start() {
+      log.info(
+        {
+          intervalSeconds: deps.config.poll.intervalSeconds,
+          destinations: deps.notifiers.map((n) => n.destination),
+        },
+        'notification engine started',
+      );
+      delivery.start();
+      scheduler.start();
+    },
+    stop() {
+      stopping ??= (async () => {
+        await scheduler.stop();
+        await queue;
+        await delivery.stop();
+        log.info('notification engine stopped');
+      })();
+      return stopping;
+    },
+    runCycle,
+    kickDelivery: () => delivery.kick(),
+    lastCycle: () => last,
+    get deliveryStats() {
+      return delivery.stats;
+    },
+  };
+}

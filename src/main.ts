@@ -1,0 +1,290 @@
+#!/usr/bin/env node
+// Composition root: config → logger → secrets → store → portal → notifiers → engine → bot;
+// and the shutdown sequence. The only module that knows every concrete piece.
+import { parseArgs } from 'node:util';
+import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig, type Config } from './config.js';
+import { createCredentialVault } from './credentials.js';
+import { systemClock } from './domain.js';
+import { createEngine } from './engine.js';
+import { createLogger, type Logger } from './logger.js';
+import { createTelegramNotifier } from './notify/telegram-notifier.js';
+import { createAdminReporter } from './notify/admin-reporter.js';
+import { createSlackNotifier } from './notify/slack-notifier.js';
+import { countOutcomes, createMetrics } from './metrics.js';
+import { Telegram } from 'telegraf';
+import { createPortalClientFactory } from './portal/index.js';
+import { loadOrCreateSecretKey } from './secret-key.js';
+import {
+  createSecretBox,
+  createSecretScrubber,
+  SecretBoxError,
+  type SecretBox,
+  type SecretScrubber,
+} from './secrets.js';
+import { openJsonFileStore } from './store/json-file-store.js';
+import type { StateStore } from './store/store.js';
+import { createBot, registerCommands } from './bot/create-bot.js';
+import { readVersion } from './version.js';
+
+/** SIGTERM to exit: the whole shutdown must fit in Docker's default 10 s grace period. */
+const SHUTDOWN_DEADLINE_MS = 9_000;
+
+const EXIT_OK = 0;
+const EXIT_FAILURE = 1;
+const EXIT_CONFIG = 2;
+
+const USAGE = `tickets-pushbot: new comments on your Red Hat support cases, pushed to Telegram.
+
+Usage: node dist/main.js [--config <path>]
+
+Options:
+  -c, --config <path>  config file (default ${DEFAULT_CONFIG_PATH}, or $PUSHBOT_CONFIG)
+  -h, --help           show this help
+  -v, --version        show the version
+
+Environment:
+  TELEGRAM_BOT_TOKEN, TELEGRAM_BOT_TOKEN_FILE   the bot token (overrides telegram.token)
+  PUSHBOT_SECRET_KEY, PUSHBOT_SECRET_KEY_FILE   key that encrypts stored credentials
+  PUSHBOT_DB_PATH                               state file (overrides dbPath)
+  PUSHBOT_LOG_LEVEL                             overrides log.level
+  HTTPS_PROXY, HTTP_PROXY, NO_PROXY             proxy for the Red Hat portal
+
+See README.md for every configuration key.`;
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(code);
+}
+
+function parseCommandLine(argv: string[]): { configPath: string; explicit: boolean } {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        config: { type: 'string', short: 'c' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    fail(`${(err as Error).message}\n\n${USAGE}`, EXIT_CONFIG);
+  }
+  if (values.help === true) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(EXIT_OK);
+  }
+  if (values.version === true) {
+    process.stdout.write(`${readVersion()}\n`);
+    process.exit(EXIT_OK);
+  }
+  const fromEnv = process.env.PUSHBOT_CONFIG;
+  if (values.config !== undefined) return { configPath: values.config, explicit: true };
+  if (fromEnv !== undefined && fromEnv !== '') return { configPath: fromEnv, explicit: true };
+  return { configPath: DEFAULT_CONFIG_PATH, explicit: false };
+}
+
+function openSecretBox(config: Config, logger: Logger, scrubber: SecretScrubber): SecretBox {
+  if (config.secretKey !== undefined) return createSecretBox(config.secretKey);
+  const key = loadOrCreateSecretKey(config.secretKeyPath);
+  scrubber.add(key.material);
+  if (key.created) {
+    logger.warn(
+      { path: config.secretKeyPath },
+      'generated a new secret key for stored credentials; back it up with db.json (or set PUSHBOT_SECRET_KEY)',
+    );
+  }
+  if (key.warning !== undefined) logger.warn({ path: config.secretKeyPath }, key.warning);
+  return createSecretBox(key.material);
+}
+
+/** Refuses to run with a key that cannot open the stored credentials (they would all look broken). */
+function checkKeyMatches(store: StateStore, box: SecretBox): void {
+  const state = store.read();
+  const first =
+    Object.values(state.credentials)[0]?.secret ??
+    Object.values(state.chats).find((c) => c.slack)?.slack?.webhook;
+  if (first === undefined) return;
+  try {
+    box.decrypt(first);
+  } catch (err) {
+    if (err instanceof SecretBoxError) {
+      throw new SecretBoxError(
+        'the secret key does not open the credentials stored in the database: start with the key db.json was written with (PUSHBOT_SECRET_KEY or the secret.key file beside it)',
+      );
+    }
+    throw err;
+  }
+}
+
+async function main(): Promise<void> {
+  const { configPath, explicit } = parseCommandLine(process.argv.slice(2));
+  let config: Config;
+  try {
+    config = loadConfig(configPath, explicit, process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message, EXIT_CONFIG);
+    throw err;
+  }
+
+  const version = readVersion();
+  const scrubber = createSecretScrubber([config.telegram.token, config.secretKey]);
+  const logger = createLogger({ level: config.log.level, scrubber });
+  const log = logger.child({ component: 'main' });
+  log.info({ version, db: config.dbPath, api: config.portal.api }, 'tickets-pushbot starting');
+
+  let store: StateStore;
+  let secretBox: SecretBox;
+  try {
+    secretBox = openSecretBox(config, log, scrubber);
+    store = await openJsonFileStore({ path: config.dbPath, logger });
+  } catch (err) {
+    log.fatal({ err }, 'cannot start');
+    fail(`tickets-pushbot cannot start: ${scrubber.scrub((err as Error).message)}`, EXIT_FAILURE);
+  }
+  try {
+    checkKeyMatches(store, secretBox);
+  } catch (err) {
+    await store.close();
+    fail(`tickets-pushbot cannot start: ${(err as Error).message}`, EXIT_FAILURE);
+  }
+
+  const clock = systemClock;
+  const metrics = createMetrics(clock);
+  const portal = createPortalClientFactory({
+    portal: config.portal,
+    logger,
+    userAgent: `tickets-pushbot/${version}`,
+    env: process.env,
+    clock,
+    onRequest: (errorKind) => metrics.recordPortalRequest(errorKind),
+  });
+  const vault = createCredentialVault({ store, secretBox, portal, scrubber, clock });
+  const adminTelegram = new Telegram(config.telegram.token, { apiRoot: config.telegram.apiRoot });
+  const reporter = createAdminReporter({
+    telegram: {
+      sendMessage: async (chatId, html) => {
+        await adminTelegram.sendMessage(chatId, html, {
+          parse_mode: 'HTML',
+          link_preview_options: { is_disabled: true },
+        });
+      },
+    },
+    adminChatIds: config.telegram.adminChatIds,
+    logger,
+    scrubber,
+    clock,
+  });
+  const telegramNotifier = createTelegramNotifier({ config, portal, logger });
+  const slackNotifier = createSlackNotifier({
+    secretBox,
+    scrubber,
+    logger,
+    portal,
+    config,
+    clock,
+    env: process.env,
+  });
+  const engine = createEngine({
+    config,
+    store,
+    vault,
+    portal,
+    notifiers: [countOutcomes(telegramNotifier, metrics), countOutcomes(slackNotifier, metrics)],
+    logger,
+    clock,
+    reporter,
+    onCycle: (stats) => {
+      metrics.recordCycle(clock.now(), stats.durationMs);
+      reporter.sweep();
+    },
+  });
+  const bot = createBot({
+    config,
+    store,
+    vault,
+    portal,
+    logger,
+    clock,
+    onChatReactivated: () => engine.kickDelivery(),
+    slack: { secretBox, scrubber, webhook: { env: process.env } },
+    status: { metrics, version },
+    reporter,
+  });
+
+  let stopping = false;
+  let polling = false;
+  const shutdown = async (reason: string, code: number): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ reason }, 'shutting down');
+    const deadline = setTimeout(() => {
+      log.error('shutdown took too long; exiting anyway');
+      process.exit(code === EXIT_OK ? EXIT_FAILURE : code);
+    }, SHUTDOWN_DEADLINE_MS);
+    deadline.unref();
+    if (polling) {
+      try {
+        bot.stop(reason);
+      } catch (err) {
+        log.warn({ err }, 'stopping Telegram polling failed');
+      }
+    }
+    try {
+      await engine.stop();
+      await Promise.all([telegramNotifier.close(), slackNotifier.close()]);
+    } catch (err) {
+      log.error({ err }, 'stopping the engine failed');
+    }
+    try {
+      await store.close();
+    } catch (err) {
+      log.error({ err }, 'closing the store failed');
+    }
+    log.info('stopped');
+    process.exit(code);
+  };
+
+  process.on('SIGINT', () => void shutdown('SIGINT', EXIT_OK));
+  process.on('SIGTERM', () => void shutdown('SIGTERM', EXIT_OK));
+  process.on('unhandledRejection', (reason) => {
+    // A forgotten promise somewhere: the state is still consistent (every write is a
+    // transaction), so log it loudly and keep serving.
+    log.error({ err: reason }, 'unhandled promise rejection (kept running)');
+    reporter.report({ component: 'process', error: reason });
+  });
+  process.on('uncaughtException', (err) => {
+    // A synchronous throw escaped every handler: the process may be in an unknown state.
+    // Stop cleanly (store flushed, lock released) and let the supervisor restart us.
+    log.fatal({ err }, 'uncaught exception; shutting down');
+    void shutdown('uncaughtException', EXIT_FAILURE);
+  });
+
+  engine.start();
+  await registerCommands(bot, logger);
+  polling = true;
+  bot
+    .launch({ allowedUpdates: ['message', 'callback_query', 'my_chat_member'] }, () =>
+      log.info('listening to Telegram'),
+    )
+    .then(() => {
+      polling = false;
+    })
+    .catch((err: unknown) => {
+      polling = false;
+      const code = (err as { code?: unknown }).code;
+      if (code === 401) log.fatal('Telegram rejected the bot token (401): check telegram.token');
+      else if (code === 409) {
+        log.fatal('another program is polling Telegram with this bot token (409): stop it first');
+      } else log.fatal({ err }, 'Telegram polling stopped');
+      void shutdown('telegram polling failed', EXIT_FAILURE);
+    });
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(
+    `tickets-pushbot crashed while starting: ${String((err as Error).stack ?? err)}\n`,
+  );
+  process.exit(EXIT_FAILURE);
+});

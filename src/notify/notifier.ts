@@ -1,0 +1,73 @@
+// Ports of the notification side: a Notifier per destination (Telegram now, Slack later) and the
+// AdminReporter that tells operators about failures the daemon survived.
+//
+// A Notifier only translates: it formats one outbox entry, sends it, and says what happened as a
+// SendOutcome. Deciding what to do with the outcome (retry, wait, pause a chat, move it) is the
+// delivery worker's job (delivery.ts), so a second destination only adds an adapter.
+import type { Logger } from '../logger.js';
+import type { ChatState, OutboxEntry } from '../store/schema.js';
+import type { DeepReadonly } from '../store/store.js';
+
+export type Destination = OutboxEntry['destination'];
+
+export type SendOutcome =
+  /** The destination accepted the message. */
+  | { kind: 'ok' }
+  /** Try the same message again later: after retryAfterMs when the destination said so (429), else backoff. */
+  | { kind: 'retry'; reason: string; retryAfterMs?: number }
+  /** The user blocked the bot or removed it from the group (Telegram 403): stop sending, keep data. */
+  | { kind: 'blocked'; reason: string }
+  /** The group became a supergroup with a new id: move the chat there and resend. */
+  | { kind: 'migrated'; newChatId: number }
+  /** The destination will never accept this message (a 400 that is not about the chat). */
+  | { kind: 'rejected'; reason: string }
+  /** The destination itself is gone (a deleted Slack webhook): disable it for this chat. */
+  | { kind: 'disabled'; reason: string };
+
+export interface SendOptions {
+  /** Aborted when a shutdown cannot wait any longer for this send. */
+  signal?: AbortSignal;
+}
+
+export interface Notifier {
+  readonly destination: Destination;
+  /**
+   * Never throws for a destination's answer: every answer becomes a SendOutcome. Gets the
+   * committed state's objects: read them, never change them.
+   */
+  send(
+    entry: DeepReadonly<OutboxEntry>,
+    chat: DeepReadonly<ChatState>,
+    options?: SendOptions,
+  ): Promise<SendOutcome>;
+}
+
+export interface AdminReport {
+  /** Which part of the daemon failed: "poller", "delivery", "store", ... */
+  component: string;
+  error: unknown;
+  /** Safe facts that help: chat id, case number, entry id. Never secrets. */
+  context?: Record<string, unknown>;
+}
+
+export interface AdminReporter {
+  /** Fire and forget: reporting must never make the failing path fail harder. */
+  report(input: AdminReport): void;
+}
+
+/**
+ * The simplest reporter: one error line in the log (the logger scrubs secrets). A later issue
+ * sends these to the admin chats with dedupe; it can wrap this one.
+ */
+export function createLogAdminReporter(logger: Logger): AdminReporter {
+  const log = logger.child({ component: 'admin-report' });
+  return {
+    report({ component, error, context }) {
+      log.error(
+        { source: component, err: error, ...context },
+        'reported to admins: %s failed',
+        component,
+      );
+    },
+  };
+}

@@ -1,0 +1,185 @@
+// The Slack adapter of the Notifier port: opens the chat's sealed webhook, formats the outbox
+// entry with slack-format.ts, posts it under a pace of about one message per second per webhook,
+// and turns Slack's answer into a SendOutcome (slack-webhook.ts). Like the Telegram adapter it
+// decides nothing about retries: delivery does.
+//
+// Pacing: Slack allows about 1 message per second per incoming webhook, with short bursts, and
+// answers 429 with Retry-After beyond that. One bottleneck limiter per webhook (keyed by a hash
+// of the URL, so two chats mirroring into the same channel share one pace), one request at a
+// time. After a 429 the webhook is paused for Retry-After: other chats sharing it are answered
+// "retry" at once instead of earning a 429 of their own.
+//
+// Secrets: the webhook URL is opened only here, added to the scrubber before any use, and never
+// appears in a log line, an outcome reason or an error (reasons come from status codes only).
+import Bottleneck from 'bottleneck';
+import type { Config, Env } from '../config.js';
+import { systemClock, type Clock } from '../domain.js';
+import type { Logger } from '../logger.js';
+import type { PortalClientFactory } from '../portal/types.js';
+import type { SecretBox, SecretScrubber } from '../secrets.js';
+import type { ChatState } from '../store/schema.js';
+import type { DeepReadonly } from '../store/store.js';
+import type { Notifier, SendOptions, SendOutcome } from './notifier.js';
+import { formatSlackEntry } from './slack-format.js';
+import {
+  createWebhookPoster,
+  outcomeOfAnswer,
+  validateWebhookUrl,
+  webhookKey,
+  webhookSecrets,
+  type WebhookPoster,
+} from './slack-webhook.js';
+
+/** About 1 message per second per webhook (Slack's documented rate for incoming webhooks). */
+export const SLACK_MIN_INTERVAL_MS = 1_000;
+/** A per-webhook limiter unused this long is forgotten (bottleneck Group timeout). */
+const IDLE_LIMITER_TTL_MS = 5 * 60_000;
+
+export interface SlackNotifierDeps {
+  secretBox: Pick<SecretBox, 'decrypt'>;
+  scrubber: SecretScrubber;
+  logger: Logger;
+  /** Builds the "Open case" and "Read the comment" links. */
+  portal: Pick<PortalClientFactory, 'caseUrl' | 'commentUrl'>;
+  config: Pick<Config, 'notify' | 'poll' | 'slack'>;
+  clock?: Clock;
+  /** Proxy variables for the webhook calls (HTTPS_PROXY, NO_PROXY); default none. */
+  env?: Env;
+  /** Per-call timeout; default SLACK_TIMEOUT_MS. */
+  timeoutMs?: number;
+  /** Tests shorten the pace; default SLACK_MIN_INTERVAL_MS. */
+  minIntervalMs?: number;
+  /** Replaces the HTTP client (the default posts with axios). */
+  poster?: WebhookPoster;
+}
+
+export interface SlackNotifier extends Notifier {
+  /** Drops sends waiting for their pace (they answer "retry"); running ones finish. Idempotent. */
+  close(): Promise<void>;
+}
+
+export function createSlackNotifier(deps: SlackNotifierDeps): SlackNotifier {
+  const clock = deps.clock ?? systemClock;
+  const log = deps.logger.child({ component: 'slack-notifier' });
+  const poster =
+    deps.poster ??
+    createWebhookPoster({
+      clock,
+      ...(deps.env ? { env: deps.env } : {}),
+      ...(deps.timeoutMs !== undefined ? { timeoutMs: deps.timeoutMs } : {}),
+    });
+  const limiters = new Bottleneck.Group({
+    maxConcurrent: 1,
+    minTime: deps.minIntervalMs ?? SLACK_MIN_INTERVAL_MS,
+    timeout: IDLE_LIMITER_TTL_MS,
+  });
+  /** webhook key → epoch ms before which Slack asked us not to post (429 Retry-After). */
+  const pausedUntil = new Map<string, number>();
+  let closing: Promise<void> | undefined;
+
+  const openWebhook = (chat: DeepReadonly<ChatState>): { url: string } | SendOutcome => {
+    const slack = chat.slack;
+    if (!slack) return { kind: 'disabled', reason: 'Slack is not set up for this chat' };
+    if (slack.disabledAt !== undefined) {
+      return {
+        kind: 'disabled',
+        reason: slack.disabledReason ?? 'Slack is disabled for this chat',
+      };
+    }
+    let url: string;
+    try {
+      url = deps.secretBox.decrypt(slack.webhook);
+    } catch (err) {
+      log.error(
+        { chatId: chat.id, err: { name: err instanceof Error ? err.name : typeof err } },
+        'cannot open the stored Slack webhook',
+      );
+      return {
+        kind: 'disabled',
+        reason: 'cannot open the stored Slack webhook (the secret key changed?)',
+      };
+    }
+    for (const secret of webhookSecrets(url)) deps.scrubber.add(secret);
+    // Checked again at every send: the operator may have narrowed slack.allowedWebhookHosts.
+    const valid = validateWebhookUrl(url, deps.config.slack.allowedWebhookHosts);
+    if (!valid.ok)
+      return { kind: 'disabled', reason: 'the stored Slack webhook is no longer allowed' };
+    return { url: valid.url };
+  };
+
+  return {
+    destination: 'slack',
+    async send(entry, chat, options: SendOptions = {}): Promise<SendOutcome> {
+      if (entry.destination !== 'slack') {
+        return {
+          kind: 'rejected',
+          reason: `a ${entry.destination} entry given to the Slack notifier`,
+        };
+      }
+      const opened = openWebhook(chat);
+      if (!('url' in opened)) return opened;
+      const { url } = opened;
+
+      const number = entry.case?.number;
+      const payload = formatSlackEntry(entry, {
+        maxCommentChars: chat.maxCommentChars ?? deps.config.notify.maxCommentChars,
+        caseUrl: number !== undefined ? deps.portal.caseUrl(number) : '',
+        commentUrl:
+          number !== undefined && entry.comment
+            ? deps.portal.commentUrl(number, entry.comment.id)
+            : '',
+        unfollowedWhenClosed: !deps.config.poll.keepClosedCases,
+      });
+      if (typeof payload === 'string') return { kind: 'rejected', reason: payload };
+
+      const key = webhookKey(url);
+      const waitMs = (pausedUntil.get(key) ?? 0) - clock.now();
+      if (waitMs > 0) {
+        return { kind: 'retry', reason: 'Slack 429 (webhook paused)', retryAfterMs: waitMs };
+      }
+      if (closing)
+        return { kind: 'retry', reason: 'Slack notifier stopped: the daemon is shutting down' };
+
+      let outcome: SendOutcome;
+      try {
+        const answer = await limiters
+          .key(key)
+          .schedule(() => poster.post(url, payload, options.signal));
+        outcome = outcomeOfAnswer(answer);
+      } catch (err) {
+        // Only bottleneck throws here (its queue was dropped on close); poster.post never does.
+        const name = err instanceof Error ? err.name : 'Error';
+        outcome = { kind: 'retry', reason: `Slack send not started (${name})` };
+      }
+      if (outcome.kind === 'retry' && outcome.retryAfterMs !== undefined) {
+        pausedUntil.set(key, clock.now() + outcome.retryAfterMs);
+      } else if (outcome.kind === 'ok') {
+        pausedUntil.delete(key);
+      }
+      if (outcome.kind !== 'ok') {
+        log.warn(
+          {
+            chatId: chat.id,
+            entryId: entry.id,
+            webhookId: key,
+            outcome: outcome.kind,
+            reason: reasonOf(outcome),
+          },
+          'Slack did not take a message',
+        );
+      }
+      return outcome;
+    },
+    close() {
+      closing ??= (async () => {
+        const all = limiters.limiters().map((l) => l.limiter);
+        await Promise.allSettled(all.map((l) => l.stop({ dropWaitingJobs: true })));
+      })();
+      return closing;
+    },
+  };
+}
+
+function reasonOf(outcome: SendOutcome): string | undefined {
+  return 'reason' in outcome ? outcome.reason : undefined;
+}

@@ -1,0 +1,32 @@
+// The Slack destination of a chat in the state, as plain functions on a draft (called inside
+// store.update(), which must stay synchronous). Fan-out (destinationsOf) and disabling on a
+// "disabled" outcome live in delivery.ts; the notice that tells the chat is slackDisabledNotice()
+// in slack-webhook.ts (so delivery can use it without an import cycle through this file).
+import type { ChatState, State } from '../store/schema.js';
+import { settleEntry } from './delivery.js';
+
+/** Sets (or replaces) the chat's webhook, sealed; a replaced or disabled one is forgotten. */
+export function setSlackWebhook(chat: ChatState, sealedWebhook: string, nowIso: string): void {
+  chat.slack = { webhook: sealedWebhook, addedAt: nowIso };
+}
+
+/**
+ * /slack off: the chat's webhook goes, and so do its Slack messages still queued (the user said
+ * stop). Each is settled as delivery settles a finished entry, so a comment already delivered to
+ * Telegram becomes "seen" and is never enqueued again. Returns whether there was a webhook and
+ * how many queued messages were dropped.
+ */
+export function removeSlackWebhook(
+  draft: State,
+  chatId: number,
+  keepClosedCases: boolean,
+): { removed: boolean; dropped: number } {
+  const chat = draft.chats[String(chatId)];
+  const removed = chat?.slack !== undefined;
+  if (chat) delete chat.slack;
+  const ids = draft.outbox
+    .filter((e) => e.chatId === chatId && e.destination === 'slack')
+    .map((e) => e.id);
+  for (const id of ids) settleEntry(draft, id, keepClosedCases);
+  return { removed, dropped: ids.length };
+}

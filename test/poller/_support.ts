@@ -1,0 +1,214 @@
+// Shared pieces for the engine's tests (poller, delivery, Telegram notifier): a manual clock, a
+// log collector, a config, a vault over a MemoryPortal, and store seeding the way /setup and
+// /add leave it.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig, type Config } from '../../src/config.js';
+import { createCredentialVault, type CredentialVault } from '../../src/credentials.js';
+import type { Audience, Clock, Comment } from '../../src/domain.js';
+import { createLogger, type Logger } from '../../src/logger.js';
+import type { AdminReport, AdminReporter } from '../../src/notify/notifier.js';
+import type { PortalClientFactory } from '../../src/portal/types.js';
+import { createSecretBox, createSecretScrubber, type SecretBox } from '../../src/secrets.js';
+import { emptyState, type ChatState, type State } from '../../src/store/schema.js';
+import type { StateStore } from '../../src/store/store.js';
+import type { MemoryPortal } from '../_helpers/memory-portal.js';
+
+export const BOT_TOKEN = '123456:AAbbCCddEEffGGhhIIjjKKllMMnnOOppQQ';
+/** scrypt is slow on purpose: one box per test process. */
+let box: SecretBox | undefined;
+export function secretBox(): SecretBox {
+  box ??= createSecretBox('engine-tests-secret-key-material');
+  return box;
+}
+
+export interface ManualClock extends Clock {
+  advance(ms: number): void;
+  set(ms: number): void;
+}
+
+/** Starts at a round "now" so portal dates and the engine's dates agree. */
+export function manualClock(start = Math.floor(Date.now() / 1000) * 1000): ManualClock {
+  let now = start;
+  return {
+    now: () => now,
+    advance(ms) {
+      now += ms;
+    },
+    set(ms) {
+      now = ms;
+    },
+  };
+}
+
+export interface LogCollector {
+  logger: Logger;
+  lines(): Record<string, unknown>[];
+  text(): string;
+  count(pattern: RegExp): number;
+}
+
+export function collectLogs(level: 'debug' | 'info' | 'warn' = 'debug'): LogCollector {
+  const out: string[] = [];
+  const logger = createLogger({
+    level,
+    scrubber: createSecretScrubber([BOT_TOKEN]),
+    destination: { write: (line: string) => out.push(line) },
+  });
+  const parsed = (): Record<string, unknown>[] =>
+    out.map((l) => {
+      const v: unknown = JSON.parse(l);
+      return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {};
+    });
+  return {
+    logger,
+    lines: parsed,
+    text: () => out.join(''),
+    count: (pattern) =>
+      parsed().filter((l) => typeof l.msg === 'string' && pattern.test(l.msg)).length,
+  };
+}
+
+export interface RecordingReporter extends AdminReporter {
+  reports: AdminReport[];
+}
+
+export function recordingReporter(): RecordingReporter {
+  const reports: AdminReport[] = [];
+  return { reports, report: (r) => reports.push(r) };
+}
+
+export function testConfig(
+  overrides: {
+    apiRoot?: string;
+    poll?: Partial<Config['poll']>;
+    maxCommentChars?: number;
+    dbPath?: string;
+    portal?: Record<string, unknown>;
+  } = {},
+): Config {
+  return parseConfig(
+    {
+      telegram: {
+        token: BOT_TOKEN,
+        ...(overrides.apiRoot !== undefined ? { apiRoot: overrides.apiRoot } : {}),
+      },
+      ...(overrides.portal ? { portal: overrides.portal } : {}),
+      poll: { intervalSeconds: 60, concurrency: 4, fullSweepEvery: 10, ...overrides.poll },
+      notify: { maxCommentChars: overrides.maxCommentChars ?? 1000 },
+      dbPath: overrides.dbPath ?? join(tmpdir(), 'pushbot-engine-tests', 'db.json'),
+    },
+    {},
+    () => '',
+  );
+}
+
+export function vaultFor(
+  store: StateStore,
+  portal: PortalClientFactory,
+  clock: Clock,
+): CredentialVault {
+  return createCredentialVault({
+    store,
+    secretBox: secretBox(),
+    portal,
+    scrubber: createSecretScrubber(),
+    clock,
+  });
+}
+
+export interface ChatSeed {
+  chatId: number;
+  /** Offline token (a MemoryPortal credential key). */
+  token: string;
+  cases: string[];
+  audience?: Audience;
+  type?: ChatState['type'];
+  /** Comment ids already seen per case; default: every comment the portal has now. */
+  seen?: Record<string, string[]>;
+}
+
+/**
+ * A state as /setup and /add leave it: the credential sealed, each case subscribed with its
+ * current comments seen and its current fields.
+ */
+export function seedState(
+  portal: MemoryPortal,
+  vault: CredentialVault,
+  chats: ChatSeed[],
+  at = new Date(),
+): State {
+  const state = emptyState();
+  const iso = at.toISOString();
+  for (const seed of chats) {
+    const cred = vault.seal({ kind: 'offline-token', offlineToken: seed.token }, 'user');
+    state.credentials[cred.id] ??= cred;
+    const chat: ChatState = {
+      id: seed.chatId,
+      type: seed.type ?? (seed.chatId > 0 ? 'private' : 'group'),
+      active: true,
+      audience: seed.audience ?? 'associate',
+      credentialId: cred.id,
+      subscriptions: {},
+      createdAt: iso,
+    };
+    for (const n of seed.cases) {
+      const kase = portal.cases.get(n);
+      chat.subscriptions[n] = {
+        caseNumber: n,
+        addedAt: iso,
+        seen: seed.seen?.[n] ?? kase?.comments.map((c) => c.id) ?? [],
+        summary: kase?.summary ?? '',
+        status: kase?.status ?? '',
+        severity: kase?.severity ?? '',
+        product: kase?.product ?? '',
+        closed: kase?.closed ?? false,
+      };
+    }
+    state.chats[String(seed.chatId)] = chat;
+  }
+  return state;
+}
+
+/** A comment dated by the engine's clock (the filter compares portal dates with it). */
+export function addComment(
+  portal: MemoryPortal,
+  clock: Clock,
+  caseNumber: string,
+  partial: Partial<Comment> = {},
+): Comment {
+  return portal.addComment(caseNumber, {
+    createdAt: new Date(clock.now()).toISOString(),
+    ...partial,
+  });
+}
+
+export async function tempDir(
+  prefix = 'pushbot-engine-',
+): Promise<{ path: string; remove(): Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), prefix));
+  return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+/** Polls `fn` until it returns something truthy (a failed assertion counts as "not yet"). */
+export async function waitFor<T>(
+  fn: () => T | undefined | null | false,
+  timeoutMs = 5000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const v = fn();
+      if (v !== undefined && v !== null && v !== false) return v;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      const why = lastError instanceof Error ? `: ${lastError.message}` : '';
+      throw new Error(`condition not met within ${timeoutMs} ms${why}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
