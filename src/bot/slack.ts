@@ -25,6 +25,7 @@ import { ensureChat, readChat } from './chat-state.js';
 import { errorForLog } from './errors.js';
 import { isGroup, requireAdmin, targetOf } from './group-admin.js';
 import { replyHtml } from './reply.js';
+import { formatUtc } from '../notify/text.js';
 
 const WEBHOOK_HELP_URL = 'https://api.slack.com/messaging/webhooks';
 const OFF_WORDS = new Set(['off', 'remove', 'stop', 'delete', 'disable']);
@@ -39,13 +40,6 @@ export interface SlackFeatureDeps {
   scrubber: SecretScrubber;
   /** How the test message is posted: timeout, proxy variables, or another poster (tests). */
   webhook?: WebhookPosterOptions & { poster?: WebhookPoster };
-}
-
-function formatUtc(iso: string): string {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return 'an unknown date';
-  const s = date.toISOString();
-  return `${s.slice(0, 10)} ${s.slice(11, 16)} UTC`;
 }
 
 function howToText(chatType: string): string {
@@ -67,7 +61,7 @@ function stateText(s: BotServices, chatId: number, chatType: string): string {
   if (slack.disabledAt !== undefined) {
     const why = describeSlackProblem(slack.disabledReason ?? 'Slack stopped taking messages');
     return [
-      `⚠️ Slack: <b>paused</b> since ${formatUtc(slack.disabledAt)}: ${escapeHtml(why)}.`,
+      `⚠️ Slack: <b>paused</b> since ${formatUtc(slack.disabledAt, 'an unknown date')}: ${escapeHtml(why)}.`,
       '',
       'Notifications keep coming here. Send <code>/slack &lt;new webhook URL&gt;</code> to set a new webhook, or /slack off.',
     ].join('\n');
@@ -76,7 +70,7 @@ function stateText(s: BotServices, chatId: number, chatType: string): string {
     (e) => e.chatId === chatId && e.destination === 'slack',
   ).length;
   return [
-    `✅ Slack: <b>on</b> since ${formatUtc(slack.addedAt)}. New notifications of this chat also go to the Slack channel of its webhook.`,
+    `✅ Slack: <b>on</b> since ${formatUtc(slack.addedAt, 'an unknown date')}. New notifications of this chat also go to the Slack channel of its webhook.`,
     ...(waiting > 0
       ? [`${waiting} message${waiting === 1 ? '' : 's'} waiting to go to Slack.`]
       : []),

@@ -8,6 +8,7 @@ import type { State } from '../store/schema.js';
 import type { DeepReadonly } from '../store/store.js';
 import type { BotServices } from './bot-context.js';
 import { replyHtml } from './reply.js';
+import { formatUtc } from '../notify/text.js';
 
 export interface StatusFeatureDeps {
   metrics: { snapshot(): MetricsSnapshot };
@@ -29,11 +30,6 @@ export function formatDuration(ms: number): string {
   if (days > 0) return `${days} d ${hours} h`;
   if (hours > 0) return `${hours} h ${minutes} min`;
   return `${minutes} min`;
-}
-
-function formatUtc(ms: number): string {
-  const s = new Date(ms).toISOString();
-  return `${s.slice(0, 10)} ${s.slice(11, 16)} UTC`;
 }
 
 function formatMs(ms: number): string {

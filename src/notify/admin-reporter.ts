@@ -20,6 +20,7 @@ import type { Logger } from '../logger.js';
 import type { SecretScrubber } from '../secrets.js';
 import { escapeHtml, TELEGRAM_TEXT_LIMIT, truncate } from './format.js';
 import type { AdminReport, AdminReporter } from './notifier.js';
+import { formatUtc } from './text.js';
 
 /** The same failure is sent at most once per hour. */
 export const DEDUPE_WINDOW_MS = 60 * 60_000;
@@ -323,11 +324,6 @@ function safeContext(
     out[scrubber.scrub(k).slice(0, 40)] = scrubber.scrub(text).slice(0, CONTEXT_VALUE_MAX_CHARS);
   }
   return out;
-}
-
-function formatUtc(ms: number): string {
-  const s = new Date(ms).toISOString();
-  return `${s.slice(0, 10)} ${s.slice(11, 16)} UTC`;
 }
 
 function reportMessage(input: {

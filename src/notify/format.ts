@@ -8,6 +8,19 @@
 // rendered length next to its HTML, each header field has a cap, and the comment body gets what
 // is left, so the result fits whatever the input (1 MB bodies, 10 KB summaries).
 import { CASE_NUMBER_PATTERN, type Case, type Comment } from '../domain.js';
+import {
+  AUTHOR_MAX_CHARS,
+  cleanBody,
+  cleanInline,
+  countCodePoints,
+  cutBody,
+  field,
+  FIELD_MAX_CHARS,
+  formatUtc,
+  SUMMARY_MAX_CHARS,
+} from './text.js';
+
+export { truncate } from './text.js';
 
 export type InlineButton = { text: string; callbackData: string } | { text: string; url: string };
 
@@ -23,23 +36,8 @@ export const TELEGRAM_TEXT_LIMIT = 4096;
 /** Telegram's limit on a button's callback_data, in UTF-8 bytes. */
 export const CALLBACK_DATA_MAX_BYTES = 64;
 
-// Caps on header fields, in characters: enough to recognise a case on a phone screen, small
-// enough that the body always keeps most of the 4096.
-const SUMMARY_MAX_CHARS = 300;
-const AUTHOR_MAX_CHARS = 80;
-const FIELD_MAX_CHARS = 60; // severity, status, case number
 // Bodies longer than this go into an expandable quote, so the chat is not one wall of text.
 const EXPANDABLE_QUOTE_FROM_CHARS = 600;
-// When cutting a body, back up to the previous space if it is this close, to avoid half words.
-const WORD_BOUNDARY_LOOKBACK_CHARS = 40;
-
-const LONE_SURROGATES = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-// Bidi overrides/isolates could make a summary display as something else; nobody needs them here.
-const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/g;
-// C0 controls except tab and newline, DEL, C1 controls.
-// eslint-disable-next-line no-control-regex -- matching control characters is the point here
-const CONTROL_CHARS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
-const LINE_BREAKS = /\r\n?|[\u2028\u2029\u0085]/g;
 
 export function escapeHtml(s: string): string {
   return s
@@ -47,21 +45,6 @@ export function escapeHtml(s: string): string {
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/"/g, '&quot;');
-}
-
-/**
- * Cuts `text` to at most `max` UTF-16 units without splitting a surrogate pair (an emoji is
- * dropped whole rather than turned into an invalid half). No ellipsis is added: callers say
- * how they mark the cut.
- */
-export function truncate(text: string, max: number): { text: string; truncated: boolean } {
-  const limit = Math.max(0, Math.floor(max));
-  if (text.length <= limit) return { text, truncated: false };
-  let end = limit;
-  const last = text.charCodeAt(end - 1);
-  const isHighSurrogate = last >= 0xd800 && last <= 0xdbff;
-  if (end > 0 && isHighSurrogate) end -= 1;
-  return { text: text.slice(0, end), truncated: true };
 }
 
 export const callbackData = {
@@ -186,7 +169,7 @@ interface Piece {
 
 /** Plain text, cleaned and escaped. The only way dynamic strings enter a message. */
 function text(s: string): Piece {
-  const clean = cleanInline(s, { keepNewlines: true });
+  const clean = cleanInline(s, true);
   return { html: escapeHtml(clean), length: clean.length };
 }
 
@@ -260,56 +243,6 @@ function openCaseButton(caseUrl: string): InlineButton[] {
 
 // ---- text hygiene ----
 
-/** One-line field: no controls, no line breaks, runs of spaces collapsed, capped with "…". */
-function field(s: string, max: number): string {
-  const clean = cleanInline(s, { keepNewlines: false }).replace(/\s+/g, ' ').trim();
-  const cut = truncate(clean, max - 1);
-  return cut.truncated ? `${cut.text.trimEnd()}…` : clean;
-}
-
-function cleanInline(s: string, options: { keepNewlines: boolean }): string {
-  const lines = s.replace(LINE_BREAKS, '\n');
-  const noLines = options.keepNewlines ? lines : lines.replace(/[\n\t]/g, ' ');
-  return noLines
-    .replace(LONE_SURROGATES, '\uFFFD')
-    .replace(CONTROL_CHARS, '')
-    .replace(BIDI_CONTROLS, '');
-}
-
-function cleanBody(body: string): string {
-  return cleanInline(body, { keepNewlines: true })
-    .replace(/[ \t]+$/gm, '')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
-}
-
 function cleanUrl(url: string): string {
-  return cleanInline(url, { keepNewlines: false }).trim();
-}
-
-/** Cuts a body to `max`, preferring to end on a word boundary; trailing spaces dropped. */
-function cutBody(body: string, max: number): { text: string; truncated: boolean } {
-  const cut = truncate(body, max);
-  if (!cut.truncated) return cut;
-  const lastSpace = cut.text.search(/\s\S*$/);
-  const near = lastSpace > 0 && cut.text.length - lastSpace <= WORD_BOUNDARY_LOOKBACK_CHARS;
-  return { text: (near ? cut.text.slice(0, lastSpace) : cut.text).trimEnd(), truncated: true };
-}
-
-/** Characters (code points) a person would count in body[from..]. */
-function countCodePoints(body: string, from: number): number {
-  let count = 0;
-  for (let i = from; i < body.length; i++) {
-    const c = body.charCodeAt(i);
-    if (c < 0xdc00 || c > 0xdfff) count++;
-  }
-  return count;
-}
-
-/** "2026-11-26 14:03 UTC", or "time unknown" for a date the portal got wrong. */
-function formatUtc(iso: string): string {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return 'time unknown';
-  const s = date.toISOString();
-  return `${s.slice(0, 10)} ${s.slice(11, 16)} UTC`;
+  return cleanInline(url, false).trim();
 }

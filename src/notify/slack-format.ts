@@ -19,7 +19,20 @@
 import type { Case, Comment } from '../domain.js';
 import type { OutboxEntry } from '../store/schema.js';
 import type { DeepReadonly } from '../store/store.js';
-import { truncate } from './format.js';
+import { truncate } from './text.js';
+import {
+  AUTHOR_MAX_CHARS,
+  cap,
+  cleanBody,
+  cleanInline,
+  countCodePoints,
+  cutBody,
+  field,
+  FIELD_MAX_CHARS,
+  formatUtc,
+  SUMMARY_MAX_CHARS,
+  WORD_BOUNDARY_LOOKBACK_CHARS,
+} from './text.js';
 
 /** Slack: a header block's plain_text, in characters. */
 export const SLACK_HEADER_MAX_CHARS = 150;
@@ -39,20 +52,9 @@ export const SLACK_BODY_MAX_CHARS = 3500;
 const FALLBACK_MAX_CHARS = 300;
 /** Notices are our own short texts; anything longer is cut (and split like a body). */
 const NOTICE_MAX_CHARS = 3000;
-// Same caps as format.ts: enough to recognise a case on a phone screen.
-const AUTHOR_MAX_CHARS = 80;
-const FIELD_MAX_CHARS = 60;
-const SUMMARY_MAX_CHARS = 300;
-// When cutting or splitting a body, back up to the previous space if it is this close.
-const WORD_BOUNDARY_LOOKBACK_CHARS = 40;
 // A split between two sections prefers a line break this close to the limit.
 const LINE_BOUNDARY_LOOKBACK_CHARS = 400;
 
-const LONE_SURROGATES = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/g;
-// eslint-disable-next-line no-control-regex -- matching control characters is the point here
-const CONTROL_CHARS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
-const LINE_BREAKS = /\r\n?|[\u2028\u2029\u0085]/g;
 const HTTP_URL = /^https?:\/\/[^\s]+$/i;
 
 export interface SlackPlainText {
@@ -319,46 +321,10 @@ export function slackLink(url: string, label: string): string | undefined {
 
 // ---- text hygiene (same rules as format.ts) ----
 
-/** One-line field: no controls, no line breaks, runs of spaces collapsed, capped with "…". */
-function field(s: string, max: number): string {
-  return cap(cleanInline(s, false).replace(/\s+/g, ' ').trim(), max);
-}
-
-/** Cuts to `max` UTF-16 units with "…" when cut; never splits a surrogate pair. */
-function cap(s: string, max: number): string {
-  if (s.length <= max) return s;
-  return `${truncate(s, max - 1).text.trimEnd()}…`;
-}
-
 /** Cuts already-escaped mrkdwn without splitting an entity (&amp;), a link or a surrogate pair. */
 function capEscaped(s: string, max: number): string {
   if (s.length <= max) return s;
   return `${s.slice(0, safeSplitPoint(s, max - 1))}…`;
-}
-
-function cleanInline(s: string, keepNewlines: boolean): string {
-  const lines = s.replace(LINE_BREAKS, '\n');
-  const flat = keepNewlines ? lines : lines.replace(/[\n\t]/g, ' ');
-  return flat
-    .replace(LONE_SURROGATES, '\uFFFD')
-    .replace(CONTROL_CHARS, '')
-    .replace(BIDI_CONTROLS, '');
-}
-
-function cleanBody(body: string): string {
-  return cleanInline(body, true)
-    .replace(/[ \t]+$/gm, '')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
-}
-
-/** Cuts a body to `max`, preferring to end on a word boundary; trailing spaces dropped. */
-function cutBody(body: string, max: number): { text: string; truncated: boolean } {
-  const cut = truncate(body, max);
-  if (!cut.truncated) return cut;
-  const lastSpace = cut.text.search(/\s\S*$/);
-  const near = lastSpace > 0 && cut.text.length - lastSpace <= WORD_BOUNDARY_LOOKBACK_CHARS;
-  return { text: (near ? cut.text.slice(0, lastSpace) : cut.text).trimEnd(), truncated: true };
 }
 
 function escapedWidth(ch: string): number {
@@ -438,24 +404,6 @@ function safeSplitPoint(s: string, at: number): number {
   if (end > 0 && code >= 0xd800 && code <= 0xdbff) end -= 1;
   // A link longer than a whole section (never produced here): cut it anyway rather than loop.
   return end > 0 ? end : at;
-}
-
-/** Characters (code points) a person would count in body[from..]. */
-function countCodePoints(body: string, from: number): number {
-  let count = 0;
-  for (let i = from; i < body.length; i++) {
-    const c = body.charCodeAt(i);
-    if (c < 0xdc00 || c > 0xdfff) count++;
-  }
-  return count;
-}
-
-/** "2026-11-26 14:03 UTC", or "time unknown" for a date the portal got wrong. */
-function formatUtc(iso: string): string {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return 'time unknown';
-  const s = date.toISOString();
-  return `${s.slice(0, 10)} ${s.slice(11, 16)} UTC`;
 }
 
 // ---- Telegram HTML (notices) → mrkdwn ----
