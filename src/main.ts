@@ -283,8 +283,12 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(
-    `tickets-pushbot crashed while starting: ${String((err as Error).stack ?? err)}\n`,
-  );
+  // Before the logger exists: still never print a secret (token shapes, known env values).
+  const scrubber = createSecretScrubber([
+    process.env.TELEGRAM_BOT_TOKEN,
+    process.env.PUSHBOT_SECRET_KEY,
+  ]);
+  const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  process.stderr.write(`tickets-pushbot crashed while starting: ${scrubber.scrub(text)}\n`);
   process.exit(EXIT_FAILURE);
 });
