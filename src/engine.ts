@@ -9,7 +9,6 @@ import { createDelivery, type DeliveryStats, type DeliveryTiming } from './notif
 import type { AdminReporter, Notifier } from './notify/notifier.js';
 import { createPoller, type CycleStats, type PollTiming } from './poller/poll-once.js';
 import { createScheduler } from './poller/scheduler.js';
-import type { PortalClientFactory } from './portal/types.js';
 import type { StateStore } from './store/store.js';
 
 export type { CycleStats } from './poller/poll-once.js';
@@ -18,8 +17,6 @@ export interface EngineDeps {
   config: Config;
   store: StateStore;
   vault: CredentialVault;
-  /** The portal clients come from the vault; kept here so main wires one obvious set. */
-  portal: PortalClientFactory;
   notifiers: readonly Notifier[];
   logger: Logger;
   clock: Clock;

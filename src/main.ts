@@ -190,7 +190,6 @@ async function main(): Promise<void> {
     config,
     store,
     vault,
-    portal,
     notifiers: [countOutcomes(telegramNotifier, metrics), countOutcomes(slackNotifier, metrics)],
     logger,
     clock,
