@@ -160,5 +160,37 @@ export function commentFromWire(caseNumber: string, wire: WireCommentFields): So
   };
 }
 
+/**
+ * A list of wire comments → domain comments, oldest first. One item that does not match its
+ * schema is skipped and reported (where it was, never what it said); the list goes on.
+ */
+export function commentsFromWire<T>(
+  items: readonly unknown[],
+  caseNumber: string,
+  wire: {
+    schema: z.ZodType<T>;
+    fields: (item: T) => WireCommentFields;
+    /** The item's id if it has a plausible one, for the skip report. */
+    idOf: (item: unknown) => string | undefined;
+  },
+  onSkipped: OnSkippedItem,
+): Comment[] {
+  const out: SortableComment[] = [];
+  items.forEach((item, index) => {
+    const parsed = wire.schema.safeParse(item);
+    if (!parsed.success) {
+      const id = wire.idOf(item);
+      onSkipped({
+        index,
+        ...(id !== undefined ? { id } : {}),
+        detail: describeIssues(parsed.error),
+      });
+      return;
+    }
+    out.push(commentFromWire(caseNumber, wire.fields(parsed.data)));
+  });
+  return sortOldestFirst(out);
+}
+
 /** Text-ish scalar: JSON may carry a number where a string is documented (group ids). */
 export const wireText = z.union([z.string(), z.number().transform(String)]);

@@ -6,16 +6,15 @@ import { z } from 'zod';
 import type { Case, CaseNumber, Comment } from '../domain.js';
 import {
   caseFromWire,
-  commentFromWire,
+  commentsFromWire,
   describeIssues,
-  sortOldestFirst,
   wireBoolean,
   wireCaseNumber,
   wireDate,
   wireText,
   type OnSkippedItem,
   type Parsed,
-  type SortableComment,
+  type WireCommentFields,
 } from './convert.js';
 
 export const hydraCommentSchema = z.object({
@@ -89,29 +88,25 @@ export function parseHydraComments(
 ): Parsed<Comment[]> {
   const list = hydraCommentListSchema.safeParse(value);
   if (!list.success) return { ok: false, detail: 'the comment list is not an array' };
-  const items: SortableComment[] = [];
-  list.data.forEach((item, index) => {
-    const wire = hydraCommentSchema.safeParse(item);
-    if (!wire.success) {
-      const id = idOf(item);
-      onSkipped({ index, ...(id !== undefined ? { id } : {}), detail: describeIssues(wire.error) });
-      return;
-    }
-    const w = wire.data;
-    items.push(
-      commentFromWire(caseNumber, {
-        id: w.id,
-        body: w.commentBody,
-        author: w.createdBy,
-        authorType: w.createdByType,
-        createdAt: w.createdDate,
-        publishedAt: w.publishedDate,
-        isPublic: w.isPublic,
-        isDraft: w.isDraft,
-      }),
-    );
+  const fields = (w: z.infer<typeof hydraCommentSchema>): WireCommentFields => ({
+    id: w.id,
+    body: w.commentBody,
+    author: w.createdBy,
+    authorType: w.createdByType,
+    createdAt: w.createdDate,
+    publishedAt: w.publishedDate,
+    isPublic: w.isPublic,
+    isDraft: w.isDraft,
   });
-  return { ok: true, value: sortOldestFirst(items) };
+  return {
+    ok: true,
+    value: commentsFromWire(
+      list.data,
+      caseNumber,
+      { schema: hydraCommentSchema, fields, idOf },
+      onSkipped,
+    ),
+  };
 }
 
 /** One page of `POST /cases/filter`. */

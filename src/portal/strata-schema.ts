@@ -14,15 +14,14 @@ import { z } from 'zod';
 import type { Case, CaseNumber, Comment } from '../domain.js';
 import {
   caseFromWire,
-  commentFromWire,
+  commentsFromWire,
   describeIssues,
-  sortOldestFirst,
   wireBoolean,
   wireCaseNumber,
   wireDate,
   type OnSkippedItem,
   type Parsed,
-  type SortableComment,
+  type WireCommentFields,
 } from './convert.js';
 
 export const STRATA_NAMESPACE = 'http://www.redhat.com/gss/strata';
@@ -148,29 +147,22 @@ function commentItems(
   caseNumber: CaseNumber,
   onSkipped: OnSkippedItem,
 ): Comment[] {
-  const out: SortableComment[] = [];
-  items.forEach((item, index) => {
-    const wire = strataCommentSchema.safeParse(item);
-    if (!wire.success) {
-      const id = idOf(item);
-      onSkipped({ index, ...(id !== undefined ? { id } : {}), detail: describeIssues(wire.error) });
-      return;
-    }
-    const w = wire.data;
-    out.push(
-      commentFromWire(caseNumber, {
-        id: w['@_id'],
-        body: w.text,
-        author: w.createdBy,
-        authorType: w.createdByType,
-        createdAt: w.createdDate,
-        publishedAt: w.publishedDate,
-        isPublic: w.public,
-        isDraft: w.draft,
-      }),
-    );
+  const fields = (w: z.infer<typeof strataCommentSchema>): WireCommentFields => ({
+    id: w['@_id'],
+    body: w.text,
+    author: w.createdBy,
+    authorType: w.createdByType,
+    createdAt: w.createdDate,
+    publishedAt: w.publishedDate,
+    isPublic: w.public,
+    isDraft: w.draft,
   });
-  return sortOldestFirst(out);
+  return commentsFromWire(
+    items,
+    caseNumber,
+    { schema: strataCommentSchema, fields, idOf },
+    onSkipped,
+  );
 }
 
 /** `GET /rs/cases/{n}`: a `<case>` document. */
