@@ -38,25 +38,31 @@ import { caseNotVisibleNotice, credentialRejectedNotice } from './notices.js';
 
 /** `since` = previous successful check start minus this: covers clock skew and late indexing. */
 export const SINCE_SAFETY_MARGIN_MS = 2 * 60_000;
-/** A case whose fetch failed waits this long before the next try; doubles per failure. */
-export const CASE_BACKOFF_BASE_MS = 60_000;
+/**
+ * A case whose fetch failed waits one poll interval before the next try, doubling per failure
+ * up to this cap.
+ */
 export const CASE_BACKOFF_MAX_MS = 30 * 60_000;
 /** A 429 without Retry-After pauses the credential this long. */
 export const DEFAULT_RATE_LIMIT_PAUSE_MS = 60_000;
-/** After the changedCases filter failed, per-case polling lasts this long before it is tried again. */
+/**
+ * After the changedCases filter failed in a way that will not heal by itself (the endpoint is
+ * missing, its answer unreadable), per-case polling lasts this long before it is tried again.
+ * A transient failure (5xx, timeout) only costs the cycle it happened in.
+ */
 export const FILTER_RETRY_AFTER_MS = 60 * 60_000;
 
 export interface PollTiming {
   sinceSafetyMarginMs: number;
+  /** First wait after a case failed; default one poll interval. */
   caseBackoffBaseMs: number;
   caseBackoffMaxMs: number;
   defaultRateLimitPauseMs: number;
   filterRetryAfterMs: number;
 }
 
-const DEFAULT_TIMING: PollTiming = {
+const DEFAULT_TIMING: Omit<PollTiming, 'caseBackoffBaseMs'> = {
   sinceSafetyMarginMs: SINCE_SAFETY_MARGIN_MS,
-  caseBackoffBaseMs: CASE_BACKOFF_BASE_MS,
   caseBackoffMaxMs: CASE_BACKOFF_MAX_MS,
   defaultRateLimitPauseMs: DEFAULT_RATE_LIMIT_PAUSE_MS,
   filterRetryAfterMs: FILTER_RETRY_AFTER_MS,
@@ -116,8 +122,11 @@ interface CredentialRuntime {
   filterWarned: boolean;
   /** The vault could not open the credential (logged once). */
   clientWarned: boolean;
-  /** lastModifiedAt of each case at its last complete fetch (fallback mode skips unchanged ones). */
-  modified: Map<CaseNumber, string>;
+  /**
+   * Per case: its lastModifiedAt when its comments were last read, and when (our clock) that
+   * read started. Lets a case that has not moved cost getCase alone.
+   */
+  modified: Map<CaseNumber, { lastModifiedAt: string; readAt: number }>;
   /** Cases whose last fetch failed: not fetched before `until`, then fetched directly until one works. */
   backoff: Map<CaseNumber, { failures: number; until: number }>;
 }
@@ -361,8 +370,29 @@ function applyOutcome(
   return added;
 }
 
+/**
+ * True when a case's comments need not be read again: its lastModifiedAt is the one seen at the
+ * last read, and that read started well after the modification. Portal dates have one-second
+ * resolution and the portal's clock is not ours, so a read soon after a modification may have
+ * missed a comment written in the same second: such a case is read again until the margin has
+ * passed.
+ */
+function unchangedSinceRead(
+  last: { lastModifiedAt: string; readAt: number } | undefined,
+  lastModifiedAt: string,
+  marginMs: number,
+): boolean {
+  if (last === undefined || last.lastModifiedAt !== lastModifiedAt) return false;
+  const modifiedAt = Date.parse(lastModifiedAt);
+  return !Number.isNaN(modifiedAt) && last.readAt - modifiedAt >= marginMs;
+}
+
 export function createPoller(deps: PollerDeps): Poller {
-  const timing: PollTiming = { ...DEFAULT_TIMING, ...deps.timing };
+  const timing: PollTiming = {
+    ...DEFAULT_TIMING,
+    caseBackoffBaseMs: deps.config.poll.intervalSeconds * 1000,
+    ...deps.timing,
+  };
   const log = deps.logger.child({ component: 'poller' });
   const runtimes = new Map<string, CredentialRuntime>();
   let cycle = 0;
@@ -533,7 +563,14 @@ export function createPoller(deps: PollerDeps): Poller {
         if (r) outcome.results.set(caseNumber, r);
         return;
       }
-      if (onlyIfModified && rt.modified.get(caseNumber) === kase.lastModifiedAt) {
+      if (
+        onlyIfModified &&
+        unchangedSinceRead(
+          rt.modified.get(caseNumber),
+          kase.lastModifiedAt,
+          timing.sinceSafetyMarginMs,
+        )
+      ) {
         stats.casesFetched++;
         outcome.results.set(caseNumber, { kind: 'ok', kase, comments: [], commentsFetched: false });
         return;
@@ -571,11 +608,14 @@ export function createPoller(deps: PollerDeps): Poller {
           failed(undefined, err);
         } else {
           stats.portalFailures++;
-          rt.filterRetryAt = now + timing.filterRetryAfterMs;
+          // Broken or missing (a 404, an answer we cannot read): poll case by case for a while.
+          // Transient (5xx, timeout): case by case for this cycle only; the filter next cycle.
+          const retryInMs = kind === 'transient' ? 0 : timing.filterRetryAfterMs;
+          rt.filterRetryAt = now + retryInMs;
           if (!rt.filterWarned) {
             rt.filterWarned = true;
             clog.warn(
-              { err, retryFilterInMs: timing.filterRetryAfterMs },
+              { err, retryFilterInMs: retryInMs },
               'the changed-cases filter failed: polling each followed case directly for now',
             );
           }
@@ -650,7 +690,10 @@ export function createPoller(deps: PollerDeps): Poller {
       if (result.kind === 'failed') continue;
       rt.backoff.delete(caseNumber);
       if (result.kind === 'ok' && result.commentsFetched) {
-        rt.modified.set(caseNumber, result.kase.lastModifiedAt);
+        rt.modified.set(caseNumber, {
+          lastModifiedAt: result.kase.lastModifiedAt,
+          readAt: cycleStart,
+        });
       }
     }
     if (o.rejected) {

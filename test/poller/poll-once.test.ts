@@ -304,7 +304,12 @@ describe('poll cycle', () => {
     assert.deepEqual(commentIds(r), [c1.id]);
     assert.equal(r.portal.count('changedCases'), 1);
     assert.equal(r.portal.count('getCase'), 2);
-    // While in fallback, the filter is not asked; an unchanged case costs getCase only.
+    // While in fallback, the filter is not asked. Once the last read started well after the
+    // case's last modification (the safety margin), an unchanged case costs getCase only.
+    r.clock.advance(MINUTE_MS);
+    await r.poller.runCycle();
+    r.clock.advance(MINUTE_MS);
+    await r.poller.runCycle();
     r.clock.advance(MINUTE_MS);
     r.portal.calls.length = 0;
     await r.poller.runCycle();
@@ -331,6 +336,41 @@ describe('poll cycle', () => {
     await r.poller.runCycle();
     assert.equal(r.portal.calls.length, 1);
     assert.equal(r.logs.count(/filter works again/), 1);
+  });
+
+  it('asks the filter again the cycle after a transient failure', async () => {
+    const r = await rig();
+    await r.poller.runCycle();
+    r.clock.advance(MINUTE_MS);
+    r.portal.fail('changedCases', 'transient', 1);
+    await r.poller.runCycle();
+    // One flaky answer costs one cycle of per-case polling, not an hour of it.
+    r.clock.advance(MINUTE_MS);
+    r.portal.calls.length = 0;
+    await r.poller.runCycle();
+    assert.deepEqual(
+      r.portal.calls.map((c) => c.op),
+      ['changedCases'],
+    );
+  });
+
+  it('finds a comment written in the same second as the case was last read', async () => {
+    const r = await rig();
+    await r.poller.runCycle();
+    r.clock.advance(MINUTE_MS);
+    const c1 = addComment(r.portal, r.clock, '00000111');
+    await r.poller.runCycle();
+    assert.deepEqual(commentIds(r), [c1.id]);
+    // Portal dates have one-second resolution: a second comment in that same second leaves the
+    // case's lastModifiedAt unchanged. It must not wait for the next full sweep.
+    const kase = r.portal.cases.get('00000111')!;
+    const sameSecond = kase.lastModifiedAt;
+    const c2 = addComment(r.portal, r.clock, '00000111', { createdAt: sameSecond });
+    kase.lastModifiedAt = sameSecond;
+    r.clock.advance(MINUTE_MS);
+    const stats = await r.poller.runCycle();
+    assert.equal(stats.fullSweep, false);
+    assert.deepEqual(commentIds(r), [c1.id, c2.id]);
   });
 
   it('pauses a credential the portal rejects and tells each of its chats once', async () => {
