@@ -1,0 +1,304 @@
+// What the benchmark measures while the daemon runs:
+// - CycleTracker: one record per poll cycle, built when the daemon logs "poll cycle done"
+//   (debug level, with the cycle's CycleStats): the daemon's own figures, plus what the fake
+//   portal received since the previous cycle, the daemon's CPU time and memory from /proc, the
+//   fake's own CPU, store writes ("state saved" lines) and whether db.json changed on disk.
+// - SendWatcher: when the fake Telegram accepted each sendMessage carrying a benchmark token.
+import { statSync } from 'node:fs';
+import { z } from 'zod';
+import type { FakePortal } from '../test/_helpers/fake-portal.js';
+import type { FakeTelegram } from '../test/_helpers/fake-telegram.js';
+import { cpuTimeMs, memoryMB, type DaemonProcess, type LogLine } from './_daemon-process.js';
+
+/** How often the send watcher looks at the fake Telegram's call log (bounds the timing error). */
+const SEND_WATCH_INTERVAL_MS = 1;
+/** How often waits look at their condition. */
+const WAIT_POLL_MS = 10;
+
+// ---- poll cycles ----
+
+const cycleLineSchema = z.object({
+  msg: z.literal('poll cycle done'),
+  cycle: z.number().int(),
+  fullSweep: z.boolean(),
+  durationMs: z.number(),
+  credentials: z.number().int(),
+  portalRequests: z.number().int(),
+  casesFetched: z.number().int(),
+  portalFailures: z.number().int(),
+  storeWrites: z.number().int(),
+  enqueued: z.number().int(),
+});
+const portalRequestLineSchema = z.object({
+  msg: z.literal('portal request'),
+  durationMs: z.number(),
+});
+
+export interface FakePortalCounts {
+  total: number;
+  token: number;
+  filter: number;
+  case: number;
+  comments: number;
+  /** Most requests one portal user (one credential) made, token exchanges excluded. */
+  maxPerUser: number;
+  /** Users that made at least one API request. */
+  users: number;
+  /** Answers other than 200. */
+  failed: number;
+}
+
+export interface CycleRecord {
+  cycle: number;
+  fullSweep: boolean;
+  /** The daemon's figures (CycleStats). */
+  durationMs: number;
+  credentials: number;
+  portalRequests: number;
+  casesFetched: number;
+  portalFailures: number;
+  storeWrites: number;
+  enqueued: number;
+  /** performance.now() in the bench process when the cycle's log line arrived. */
+  doneAt: number;
+  /** Since the previous cycle's line (or since the daemon started, for the first). */
+  sincePreviousMs: number;
+  /** Daemon CPU (user + system) used since the previous cycle's line, ms. */
+  daemonCpuMs: number;
+  /** CPU used by the bench process (the fakes) over the same span, ms. */
+  fakesCpuMs: number;
+  rssMB: number;
+  /** What the fake portal received over the same span. */
+  fake: FakePortalCounts;
+  /** "state saved" lines (any writer: poller or delivery) over the same span. */
+  stateSaved: number;
+  /** db.json's inode, mtime or size differ from the previous cycle's. */
+  dbChanged: boolean;
+  /** Portal round trips the daemon logged over the same span, ms. */
+  requestMs: number[];
+}
+
+export interface CycleTracker {
+  readonly cycles: readonly CycleRecord[];
+  /** "poll cycle done" lines whose fields did not match CycleStats (should stay empty). */
+  readonly malformed: readonly string[];
+  /** Resolves with the first record matching `predicate` (looking at past ones too). */
+  waitForCycle(
+    predicate: (c: CycleRecord) => boolean,
+    timeoutMs: number,
+    what: string,
+  ): Promise<CycleRecord>;
+}
+
+function dbStamp(path: string): string {
+  const s = statSync(path);
+  return `${s.ino}:${s.mtimeMs}:${s.size}`;
+}
+
+function countRequests(portal: FakePortal): FakePortalCounts {
+  const perUser = new Map<string, number>();
+  const counts: FakePortalCounts = {
+    total: 0,
+    token: 0,
+    filter: 0,
+    case: 0,
+    comments: 0,
+    maxPerUser: 0,
+    users: 0,
+    failed: 0,
+  };
+  for (const r of portal.requests) {
+    counts.total++;
+    if (r.status !== 200) counts.failed++;
+    if (r.endpoint === 'token') counts.token++;
+    else if (r.endpoint === 'filter') counts.filter++;
+    else if (r.endpoint === 'case') counts.case++;
+    else if (r.endpoint === 'comments') counts.comments++;
+    if (r.endpoint !== 'token' && r.user !== undefined) {
+      perUser.set(r.user, (perUser.get(r.user) ?? 0) + 1);
+    }
+  }
+  counts.users = perUser.size;
+  counts.maxPerUser = Math.max(0, ...perUser.values());
+  return counts;
+}
+
+export function trackCycles(deps: {
+  daemon: DaemonProcess;
+  portal: FakePortal;
+  dbPath: string;
+}): CycleTracker {
+  const { daemon, portal } = deps;
+  const cycles: CycleRecord[] = [];
+  const malformed: string[] = [];
+  let previousAt = performance.now();
+  let previousCpu = cpuTimeMs(daemon.pid);
+  let previousFakesCpu = fakesCpuMs();
+  let previousStamp = dbStamp(deps.dbPath);
+  let stateSaved = 0;
+  let requestMs: number[] = [];
+
+  daemon.onLine((line: LogLine, at: number) => {
+    if (line.msg === 'state saved') {
+      stateSaved++;
+      return;
+    }
+    if (line.msg === 'portal request') {
+      const parsed = portalRequestLineSchema.safeParse(line);
+      if (parsed.success) requestMs.push(parsed.data.durationMs);
+      return;
+    }
+    if (line.msg !== 'poll cycle done') return;
+    const parsed = cycleLineSchema.safeParse(line);
+    if (!parsed.success) {
+      // The line changed shape: the run goes on, and the report says its figures are missing.
+      malformed.push(JSON.stringify(line));
+      return;
+    }
+    const cpu = cpuTimeMs(daemon.pid);
+    const fakesCpu = fakesCpuMs();
+    const stamp = dbStamp(deps.dbPath);
+    const { msg: _msg, ...stats } = parsed.data;
+    cycles.push({
+      ...stats,
+      doneAt: at,
+      sincePreviousMs: at - previousAt,
+      daemonCpuMs: cpu - previousCpu,
+      fakesCpuMs: fakesCpu - previousFakesCpu,
+      rssMB: memoryMB(daemon.pid).rss,
+      fake: countRequests(portal),
+      stateSaved,
+      dbChanged: stamp !== previousStamp,
+      requestMs,
+    });
+    // The fake's request log is per cycle from here on: memory stays flat over long runs.
+    portal.resetCounters();
+    previousAt = at;
+    previousCpu = cpu;
+    previousFakesCpu = fakesCpu;
+    previousStamp = stamp;
+    stateSaved = 0;
+    requestMs = [];
+  });
+
+  return {
+    cycles,
+    malformed,
+    async waitForCycle(predicate, timeoutMs, what) {
+      return waitFor(() => cycles.find(predicate), { timeoutMs, what, daemon });
+    },
+  };
+}
+
+function fakesCpuMs(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1000;
+}
+
+// ---- Telegram sends ----
+
+export interface Arrival {
+  at: number;
+  chatId: number;
+}
+
+export interface SendWatcher {
+  /** Every accepted sendMessage carrying `token`, in order. */
+  arrivals(token: string): readonly Arrival[];
+  /** sendMessage answers other than 200, by status, since the watcher started. */
+  readonly failures: ReadonlyMap<number, number>;
+  stop(): void;
+}
+
+/** Tokens look like BENCH-L00042 (latency) or BENCH-B00042 (burst). */
+export const TOKEN_PATTERN = /BENCH-[LB]\d{5}/g;
+
+export function benchToken(kind: 'L' | 'B', n: number): string {
+  return `BENCH-${kind}${String(n).padStart(5, '0')}`;
+}
+
+export function watchSends(telegram: FakeTelegram): SendWatcher {
+  const seen = new Map<string, Arrival[]>();
+  const failures = new Map<number, number>();
+  let next = telegram.calls.length;
+  const scan = (): void => {
+    const at = performance.now();
+    for (; next < telegram.calls.length; next++) {
+      const call = telegram.calls[next];
+      if (call?.method !== 'sendMessage') continue;
+      if (call.status !== 200) {
+        failures.set(call.status, (failures.get(call.status) ?? 0) + 1);
+        continue;
+      }
+      const text = call.params.text;
+      if (typeof text !== 'string') continue;
+      const chatId = Number(call.params.chat_id);
+      for (const token of new Set(text.match(TOKEN_PATTERN) ?? [])) {
+        const list = seen.get(token) ?? [];
+        list.push({ at, chatId });
+        seen.set(token, list);
+      }
+    }
+  };
+  const timer = setInterval(scan, SEND_WATCH_INTERVAL_MS);
+  return {
+    arrivals: (token) => seen.get(token) ?? [],
+    failures,
+    stop: () => clearInterval(timer),
+  };
+}
+
+// ---- waiting and statistics ----
+
+export async function waitFor<T>(
+  check: () => T | undefined | false,
+  options: { timeoutMs: number; what: string; daemon?: DaemonProcess },
+): Promise<T> {
+  const deadline = performance.now() + options.timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined && value !== false) return value;
+    if (options.daemon?.hasExited) {
+      throw new Error(
+        `the daemon exited while waiting for ${options.what}; its last output:\n${options.daemon.tail()}`,
+      );
+    }
+    if (performance.now() > deadline) {
+      const tail = options.daemon ? `; the daemon's last output:\n${options.daemon.tail()}` : '';
+      throw new Error(`timed out after ${options.timeoutMs} ms waiting for ${options.what}${tail}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS));
+  }
+}
+
+export function median(values: readonly number[]): number {
+  return percentile(values, 0.5);
+}
+
+/** Nearest-rank percentile; NaN for no values. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1));
+  return sorted[rank] ?? NaN;
+}
+
+export function max(values: readonly number[]): number {
+  return values.length === 0 ? NaN : values.reduce((a, b) => Math.max(a, b), -Infinity);
+}
+
+export function sum(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}
+
+/** A small seeded PRNG (mulberry32): the same seed picks the same chats and cases. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}

@@ -1,0 +1,889 @@
+// The benchmark: the BUILT daemon (dist/main.js) against the loopback fake portal and fake
+// Telegram Bot API, with N chats × M followed cases, each chat with its own portal credential.
+//
+// Run: npm run bench [-- --chats 500 --cases 20]   (npm run bench builds first)
+//
+// Phases:
+//   1. start: the state is pre-written (bench/_world.ts), the daemon starts and runs its first
+//      cycle, a full sweep (every case read, access tokens obtained);
+//   2. quiet: `--quiet-cycles` cycles with nothing new at the portal, plus the full sweep that
+//      comes every poll.fullSweepEvery cycles (reported on its own line): portal requests (from
+//      the fake's counters and the daemon's per-cycle log), store writes (log, and db.json's
+//      inode/mtime/size), CPU time (/proc/<pid>/stat) and RSS (/proc/<pid>/status);
+//   3. latency: `--comments` comments added one at a time at random moments, over random chats
+//      and cases; latency = from addComment at the fake portal to the fake Telegram accepting
+//      the sendMessage, both timed in this process;
+//   4. burst: `--burst` comments added at once across the chats; time until Telegram accepted
+//      all of them, compared with the pace the daemon's Telegram pacing allows; none may be
+//      lost or duplicated.
+// Then SIGTERM: the daemon must exit 0 and leave a valid db.json with an empty outbox.
+//
+// Prints a table with each target and PASS/FAIL; exits 1 if any target is missed, a message
+// was lost or duplicated, or the daemon misbehaved. Everything it starts is stopped and its
+// temp folder removed, also on failure and on Ctrl-C.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, loadavg, release, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { GLOBAL_MIN_INTERVAL_MS, PRIVATE_CHAT_MIN_INTERVAL_MS } from '../src/notify/pacing.js';
+import { SINCE_SAFETY_MARGIN_MS } from '../src/poller/poll-once.js';
+import { parseState } from '../src/store/schema.js';
+import { startFakePortal, type FakePortal } from '../test/_helpers/fake-portal.js';
+import { startFakeTelegram } from '../test/_helpers/fake-telegram.js';
+import { cpuTimeMs, memoryMB, spawnDaemon, type DaemonProcess } from './_daemon-process.js';
+import {
+  benchToken,
+  max,
+  median,
+  percentile,
+  seededRandom,
+  sum,
+  trackCycles,
+  waitFor,
+  watchSends,
+  type CycleRecord,
+  type CycleTracker,
+  type SendWatcher,
+} from './_meters.js';
+import { buildWorld, type BenchChat, type World } from './_world.js';
+
+// ---- targets (issue 7) ----
+
+/** A quiet cycle costs at most this many portal requests per credential. */
+const TARGET_REQUESTS_PER_CREDENTIAL = 1;
+/** Latency target: the poll interval plus this. */
+const TARGET_LATENCY_SLACK_MS = 1_000;
+/** RSS target, MB (10^6 bytes), stated for 10,000 subscriptions and applied to every run. */
+const TARGET_RSS_MB = 100;
+/** A burst drains "at Telegram's pace" when it reaches at least this share of the paced rate. */
+const BURST_MIN_PACE_SHARE = 0.8;
+/**
+ * Gaps between two messages to one chat, as seen at the fake, may be this much shorter than the
+ * pacing interval before they count as too close (network and event-loop jitter).
+ */
+const PACING_TOLERANCE = 0.9;
+/** Scheduling slack allowed on top of the paced drain time, ms. */
+const BURST_SLACK_MS = 1_000;
+
+// ---- run parameters ----
+
+const BOT_TOKEN = '987654321:BENCH-bot-token-abcdefghijklmnopqrstuvwxyz0123';
+const SECRET_KEY = 'bench-secret-key-0123456789abcdef';
+/** Waits scale with the work: a base plus a share per subscription or message. */
+const STARTUP_TIMEOUT_MS = 60_000;
+const STARTUP_TIMEOUT_PER_SUBSCRIPTION_MS = 10;
+const COMMENT_TIMEOUT_MS = 30_000;
+const BURST_TIMEOUT_MS = 60_000;
+const BURST_TIMEOUT_PER_MESSAGE_MS = 200;
+/** After the last burst message, cycles watched for late duplicates. */
+const CYCLES_AFTER_BURST = 2;
+/** How often db.json is read while waiting for the outbox to empty. */
+const OUTBOX_POLL_MS = 250;
+/** A full sweep further apart than this many cycles is not waited for. */
+const MAX_CYCLES_TO_WAIT_FOR_SWEEP = 50;
+const MS_PER_S = 1000;
+
+interface Options {
+  chats: number;
+  cases: number;
+  comments: number;
+  burst: number;
+  intervalSeconds: number;
+  fullSweepEvery: number;
+  quietCycles: number;
+  history: number;
+  seed: number;
+  nodeFlags: string[];
+  json: string | undefined;
+}
+
+const USAGE = `Usage: npm run bench [-- options]
+
+  --chats N             chats, each with its own portal credential (default 50)
+  --cases M             followed cases per chat (default 10)
+  --comments K          comments for the latency measurement (default 100)
+  --burst B             comments added at once for the burst (default 500)
+  --interval S          poll.intervalSeconds, at least 1 (default 1)
+  --full-sweep-every F  poll.fullSweepEvery (default 10, the daemon's default)
+  --quiet-cycles Q      quiet cycles measured (default 10)
+  --history H           existing (seen) comments per case (default 5)
+  --seed S              picks the same chats and cases again (default 1)
+  --node-flags="F …"    node flags for the daemon, e.g. --node-flags="--max-old-space-size=256"
+  --json FILE           also write every figure as JSON`;
+
+function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      chats: { type: 'string' },
+      cases: { type: 'string' },
+      comments: { type: 'string' },
+      burst: { type: 'string' },
+      interval: { type: 'string' },
+      'full-sweep-every': { type: 'string' },
+      'quiet-cycles': { type: 'string' },
+      history: { type: 'string' },
+      seed: { type: 'string' },
+      'node-flags': { type: 'string' },
+      json: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help === true) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const number = (name: string, text: string | undefined, fallback: number, min: number) => {
+    if (text === undefined) return fallback;
+    const value = Number(text);
+    if (!Number.isFinite(value) || value < min) {
+      throw new Error(`--${name}: expected a number of at least ${min}, got "${text}"\n\n${USAGE}`);
+    }
+    return value;
+  };
+  const integer = (name: string, text: string | undefined, fallback: number, min: number) => {
+    const value = number(name, text, fallback, min);
+    if (!Number.isInteger(value)) throw new Error(`--${name}: expected a whole number\n\n${USAGE}`);
+    return value;
+  };
+  return {
+    chats: integer('chats', values.chats, 50, 1),
+    cases: integer('cases', values.cases, 10, 1),
+    comments: integer('comments', values.comments, 100, 1),
+    burst: integer('burst', values.burst, 500, 1),
+    intervalSeconds: number('interval', values.interval, 1, 1),
+    fullSweepEvery: integer('full-sweep-every', values['full-sweep-every'], 10, 1),
+    quietCycles: integer('quiet-cycles', values['quiet-cycles'], 10, 1),
+    history: integer('history', values.history, 5, 0),
+    seed: integer('seed', values.seed, 1, 0),
+    nodeFlags: (values['node-flags'] ?? '').split(/\s+/).filter((f) => f !== ''),
+    json: values.json,
+  };
+}
+
+// ---- cleanup, also on Ctrl-C ----
+
+/** Undo steps, newest first; each runs once, whatever happened before. */
+class Cleanup {
+  private readonly steps: { name: string; run: () => Promise<unknown> }[] = [];
+  /** Synchronous last resort for a signal: kill the daemon, remove the folder. */
+  private readonly urgent: (() => void)[] = [];
+
+  add(name: string, run: () => Promise<unknown>, urgent?: () => void): void {
+    this.steps.push({ name, run });
+    if (urgent) this.urgent.push(urgent);
+  }
+
+  async run(): Promise<void> {
+    for (const step of this.steps.splice(0).reverse()) {
+      try {
+        await step.run();
+      } catch (err) {
+        console.error(`cleanup: ${step.name} failed:`, err);
+      }
+    }
+    this.urgent.length = 0;
+  }
+
+  runUrgent(): void {
+    for (const step of this.urgent.splice(0).reverse()) {
+      try {
+        step();
+      } catch (err) {
+        console.error('cleanup after a signal failed:', err);
+      }
+    }
+  }
+}
+
+// ---- the report ----
+
+interface Row {
+  measure: string;
+  value: string;
+  target: string;
+  /** undefined: reported, no target. */
+  pass: boolean | undefined;
+}
+
+interface LatencySample {
+  token: string;
+  chatId: number;
+  caseNumber: string;
+  /** performance.now() when the comment was added at the portal. */
+  addedAt: number;
+  latencyMs: number | undefined;
+  /** A full-sweep cycle ran while this comment waited. */
+  duringSweep: boolean;
+}
+
+interface Report {
+  machine: Record<string, string>;
+  options: Options;
+  subscriptions: number;
+  rows: Row[];
+  passed: boolean;
+  figures: Record<string, unknown>;
+}
+
+const fmt = (value: number, digits = 0): string =>
+  Number.isFinite(value)
+    ? value.toLocaleString('en-US', {
+        minimumFractionDigits: digits,
+        maximumFractionDigits: digits,
+      })
+    : 'n/a';
+const seconds = (ms: number, digits = 2): string => `${fmt(ms / MS_PER_S, digits)} s`;
+
+function describeMachine(): Record<string, string> {
+  let cpuModel = 'unknown';
+  try {
+    cpuModel =
+      /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpuModel;
+  } catch (err) {
+    void err; // not Linux: the model stays unknown
+  }
+  return {
+    date: new Date().toISOString(),
+    cpus: String(availableParallelism()),
+    cpuModel,
+    memory: `${fmt(totalmem() / 1024 ** 3, 1)} GiB`,
+    node: process.version,
+    kernel: release(),
+    source: describeSource(),
+    loadAtStart: loadAverage(),
+  };
+}
+
+/** The commit measured, and whether src/ had uncommitted changes (they are in the build too). */
+function describeSource(): string {
+  try {
+    // Not trimmed: porcelain lines start with a two-letter status that may begin with a space.
+    const git = (...args: string[]) =>
+      execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const head = git('rev-parse', '--short', 'HEAD').trim();
+    const changed = git('status', '--porcelain', '--', 'src')
+      .split('\n')
+      .filter((l) => l !== '');
+    return changed.length === 0
+      ? head
+      : `${head} + uncommitted changes in ${changed.map((l) => l.slice(3)).join(', ')}`;
+  } catch (err) {
+    void err; // not a git checkout (a release tarball): the version is in package.json
+    return 'unknown (not a git checkout)';
+  }
+}
+
+/** 1, 5 and 15-minute load averages: other work on the machine skews every timing. */
+function loadAverage(): string {
+  return loadavg()
+    .map((l) => fmt(l, 2))
+    .join(' ');
+}
+
+function printReport(report: Report): void {
+  const { machine, options } = report;
+  console.log('');
+  console.log(
+    `tickets-pushbot benchmark — ${options.chats} chats × ${options.cases} cases = ${fmt(report.subscriptions)} subscriptions, ` +
+      `poll interval ${options.intervalSeconds} s, full sweep every ${options.fullSweepEvery} cycles` +
+      (options.nodeFlags.length > 0 ? `, daemon node flags: ${options.nodeFlags.join(' ')}` : ''),
+  );
+  console.log(
+    `machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memory} RAM, Node ${machine.node}, Linux ${machine.kernel}, ${machine.date}`,
+  );
+  console.log(`source: ${machine.source}`);
+  console.log(
+    `load average (1/5/15 min): ${machine.loadAtStart} at the start, ${machine.loadAtEnd} at the end; run took ${machine.duration}`,
+  );
+  console.log('');
+  const header = ['Measure', 'Value', 'Target', 'Result'];
+  const lines = report.rows.map((r) => [
+    r.measure,
+    r.value,
+    r.target,
+    r.pass === undefined ? '—' : r.pass ? 'PASS' : 'FAIL',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
+  const row = (cells: string[]) =>
+    `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  console.log(row(header));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const l of lines) console.log(row(l));
+  console.log('');
+  console.log(report.passed ? 'All targets met.' : 'Some targets were MISSED (see FAIL above).');
+}
+
+// ---- phases ----
+
+function syncPortalClock(portal: FakePortal): void {
+  // The fake's clock stands still unless moved; new comments must carry today's time so the
+  // daemon's changed-cases filter (since = last check − margin) sees them.
+  const behind = Date.now() - portal.now();
+  if (behind > 0) portal.advanceTime(behind);
+}
+
+/** A cycle record for the JSON figures: without the per-request round trips (20,000 in a sweep). */
+function compact({ requestMs, ...cycle }: CycleRecord): Omit<CycleRecord, 'requestMs'> & {
+  requestMsMedian: number;
+} {
+  return { ...cycle, requestMsMedian: median(requestMs) };
+}
+
+function overlapsSweep(cycles: readonly CycleRecord[], from: number, to: number): boolean {
+  return cycles.some((c) => c.fullSweep && c.doneAt - c.durationMs < to && c.doneAt > from);
+}
+
+async function readOutboxLength(dbPath: string): Promise<number> {
+  const raw: unknown = JSON.parse(await readFile(dbPath, 'utf8'));
+  return parseState(raw).outbox.length;
+}
+
+/** What every phase works with. */
+interface Session {
+  options: Options;
+  intervalMs: number;
+  subscriptions: number;
+  portal: FakePortal;
+  world: World;
+  dbPath: string;
+  daemon: DaemonProcess;
+  tracker: CycleTracker;
+  watcher: SendWatcher;
+  rows: Row[];
+  figures: Record<string, unknown>;
+  say: (text: string) => void;
+}
+
+/** Phase 2: quiet cycles and the next full sweep. */
+async function measureQuiet(
+  session: Session,
+  first: CycleRecord,
+  startupMs: number,
+): Promise<{ sweeps: CycleRecord[]; steadyMemory: ReturnType<typeof memoryMB> }> {
+  const { options, intervalMs, daemon, tracker, rows, figures, say } = session;
+  const every = options.fullSweepEvery;
+  const wantSweep = every > 1 && every <= MAX_CYCLES_TO_WAIT_FOR_SWEEP;
+  const wantQuiet = every > 1 ? options.quietCycles : 0;
+  const quietLimit =
+    (options.quietCycles + (wantSweep ? every : 0) + 2) * (intervalMs * 1.2 + first.durationMs) +
+    STARTUP_TIMEOUT_MS;
+  say(`measuring ${wantQuiet} quiet cycles${wantSweep ? ' and the next full sweep' : ''}`);
+  await waitFor(
+    () => {
+      const later = tracker.cycles.filter((c) => c.cycle > 1);
+      const quiet = later.filter((c) => !c.fullSweep).length;
+      const sweeps = later.filter((c) => c.fullSweep).length;
+      return quiet >= wantQuiet && (!wantSweep || sweeps >= 1);
+    },
+    { timeoutMs: quietLimit, what: 'the quiet cycles', daemon },
+  );
+  const observed = tracker.cycles.filter((c) => c.cycle > 1);
+  const quiet = observed.filter((c) => !c.fullSweep);
+  const sweeps = observed.filter((c) => c.fullSweep);
+  const steadyMemory = memoryMB(daemon.pid);
+
+  const credentials = options.chats;
+  const quietRequestsPerCycle = quiet.map((c) => c.fake.total - c.fake.token);
+  const quietTokenRequests = sum(quiet.map((c) => c.fake.token));
+  const maxPerCredential = max(quiet.map((c) => c.fake.maxPerUser));
+  const loggedPerCredential = max(quiet.map((c) => c.portalRequests / Math.max(1, c.credentials)));
+  const quietWrites = sum(quiet.map((c) => c.storeWrites));
+  const quietSaved = sum(quiet.map((c) => c.stateSaved));
+  const quietDbChanged = quiet.filter((c) => c.dbChanged).length;
+  const quietCpu = sum(quiet.map((c) => c.daemonCpuMs)) / Math.max(1, quiet.length);
+  const quietSpan = sum(quiet.map((c) => c.sincePreviousMs)) / Math.max(1, quiet.length);
+  const quietFakesCpu = sum(quiet.map((c) => c.fakesCpuMs)) / Math.max(1, quiet.length);
+  const quietRequestMs = quiet.flatMap((c) => c.requestMs);
+
+  rows.push({
+    measure: 'Portal requests per quiet cycle',
+    value:
+      `${fmt(median(quietRequestsPerCycle))} total (max ${fmt(max(quietRequestsPerCycle))}) for ${credentials} credentials; ` +
+      `per credential max ${fmt(maxPerCredential)} (fake's count), ${fmt(loggedPerCredential, 2)} (daemon's log); ` +
+      `${quietTokenRequests} token exchanges; ${quiet.length} cycles`,
+    target: `≤ ${TARGET_REQUESTS_PER_CREDENTIAL} per credential`,
+    pass:
+      quiet.length > 0 &&
+      maxPerCredential <= TARGET_REQUESTS_PER_CREDENTIAL &&
+      loggedPerCredential <= TARGET_REQUESTS_PER_CREDENTIAL,
+  });
+  rows.push({
+    measure: 'Store writes per quiet cycle',
+    value: `${fmt(quietWrites / Math.max(1, quiet.length), 1)} (daemon's log: ${quietWrites} in ${quiet.length} cycles; "state saved" lines: ${quietSaved}); db.json inode/mtime/size changed in ${quietDbChanged} cycles`,
+    target: '0',
+    pass: quiet.length > 0 && quietWrites === 0 && quietSaved === 0 && quietDbChanged === 0,
+  });
+  rows.push({
+    measure: 'Quiet cycle duration (daemon)',
+    value: `median ${fmt(median(quiet.map((c) => c.durationMs)))} ms, max ${fmt(max(quiet.map((c) => c.durationMs)))} ms; portal round trip median ${fmt(median(quietRequestMs))} ms, p99 ${fmt(percentile(quietRequestMs, 0.99))} ms`,
+    target: '',
+    pass: undefined,
+  });
+  rows.push({
+    measure: 'Daemon CPU per quiet cycle',
+    value: `${fmt(quietCpu, 1)} ms (${fmt((quietCpu / quietSpan) * 100, 1)} % of one core over ${fmt(quietSpan)} ms); the fakes used ${fmt(quietFakesCpu, 1)} ms`,
+    target: '',
+    pass: undefined,
+  });
+  const sweepRequests = sweeps.map((c) => c.fake.total - c.fake.token);
+  rows.push({
+    measure: `Full-sweep cycle (every ${every} cycles)`,
+    value:
+      sweeps.length === 0
+        ? `not observed (next at cycle ${every + 1})`
+        : `${fmt(median(sweepRequests))} requests (${fmt(median(sweeps.map((c) => c.fake.maxPerUser)))} per credential), ` +
+          `${fmt(median(sweeps.map((c) => c.durationMs)))} ms, CPU ${fmt(median(sweeps.map((c) => c.daemonCpuMs)))} ms, ` +
+          `${sum(sweeps.map((c) => c.storeWrites))} store writes`,
+    target: 'reported',
+    pass: undefined,
+  });
+  rows.push({
+    measure: 'Start: first cycle (full sweep + token exchanges)',
+    value:
+      `${fmt(first.fake.total)} requests (${first.fake.token} token), ${fmt(first.durationMs)} ms; ` +
+      `${fmt(startupMs)} ms from spawn to its end; ${first.storeWrites} store writes`,
+    target: 'reported',
+    pass: undefined,
+  });
+  figures.startup = { startupMs, first: compact(first) };
+  figures.quiet = quiet.map(compact);
+  figures.sweeps = sweeps.map(compact);
+
+  return { sweeps, steadyMemory };
+}
+
+/** Phase 3: comments one at a time; latency from the portal to Telegram. */
+async function measureLatency(session: Session, longestCycleMs: number): Promise<LatencySample[]> {
+  const { options, intervalMs, portal, world, daemon, tracker, watcher, rows, figures, say } =
+    session;
+  say(`latency: ${options.comments} comments, one at a time`);
+  const random = seededRandom(options.seed);
+  const samples: LatencySample[] = [];
+  let previousChat = -1;
+  const latencyStart = performance.now();
+  const commentTimeoutMs = COMMENT_TIMEOUT_MS + 2 * intervalMs + 2 * longestCycleMs;
+  for (let i = 0; i < options.comments; i++) {
+    let c = Math.floor(random() * options.chats);
+    // Not the chat of the previous comment: its 1 message/s pacing would be measured instead.
+    if (options.chats > 1 && c === previousChat) c = (c + 1) % options.chats;
+    previousChat = c;
+    const chat: BenchChat = world.chats[c]!;
+    const caseNumber = chat.cases[Math.floor(random() * chat.cases.length)]!;
+    const token = benchToken('L', i);
+    syncPortalClock(portal);
+    const t0 = performance.now();
+    portal.addComment(caseNumber, {
+      authorType: 'Associate',
+      body: `${token}: the node was rebooted with the new kernel and the upgrade resumed.`,
+    });
+    let latencyMs: number | undefined;
+    try {
+      const arrival = await waitFor(() => watcher.arrivals(token)[0], {
+        timeoutMs: commentTimeoutMs,
+        what: `${token} to reach Telegram`,
+        daemon,
+      });
+      latencyMs = arrival.at - t0;
+    } catch (err) {
+      if (daemon.hasExited) throw err;
+      console.error(
+        `lost: ${token} (case ${caseNumber}, chat ${chat.chatId}) never reached Telegram`,
+      );
+    }
+    samples.push({
+      token,
+      chatId: chat.chatId,
+      caseNumber,
+      addedAt: t0,
+      latencyMs,
+      duringSweep: false,
+    });
+    await sleep(random() * intervalMs);
+  }
+  const latencyCycles = tracker.cycles.filter((c) => c.doneAt > latencyStart);
+  for (const s of samples) {
+    s.duringSweep = overlapsSweep(tracker.cycles, s.addedAt, s.addedAt + (s.latencyMs ?? Infinity));
+  }
+  const delivered = samples.filter((s) => s.latencyMs !== undefined).map((s) => s.latencyMs!);
+  const outsideSweeps = samples
+    .filter((s) => s.latencyMs !== undefined && !s.duringSweep)
+    .map((s) => s.latencyMs!);
+  const inSweeps = samples
+    .filter((s) => s.latencyMs !== undefined && s.duringSweep)
+    .map((s) => s.latencyMs!);
+  const latencyLost = samples.length - delivered.length;
+  const latencyTarget = intervalMs + TARGET_LATENCY_SLACK_MS;
+  rows.push({
+    measure: `Latency portal → Telegram (${options.comments} comments)`,
+    value: `median ${seconds(median(delivered))}, p90 ${seconds(percentile(delivered, 0.9))}, max ${seconds(max(delivered))}; lost ${latencyLost}`,
+    target: `max ≤ ${seconds(latencyTarget, 1)} (interval + 1 s)`,
+    pass: latencyLost === 0 && max(delivered) <= latencyTarget,
+  });
+  rows.push({
+    measure: '  … comments that waited for a full sweep',
+    value:
+      inSweeps.length === 0
+        ? 'none'
+        : `${inSweeps.length}: median ${seconds(median(inSweeps))}, max ${seconds(max(inSweeps))}; the other ${outsideSweeps.length}: median ${seconds(median(outsideSweeps))}, max ${seconds(max(outsideSweeps))}`,
+    target: '',
+    pass: undefined,
+  });
+  const busyRequests = latencyCycles
+    .filter((c) => !c.fullSweep)
+    .map((c) => c.fake.total - c.fake.token);
+  rows.push({
+    measure: 'Portal requests per non-sweep cycle while comments arrive',
+    value: `median ${fmt(median(busyRequests))}, max ${fmt(max(busyRequests))} (a changed case stays in the filter's answer for ${fmt(SINCE_SAFETY_MARGIN_MS / 60_000)} min and is read again each cycle meanwhile)`,
+    target: '',
+    pass: undefined,
+  });
+  figures.latency = samples;
+
+  return samples;
+}
+
+/** Phase 4: many comments at once; drain time under Telegram pacing, nothing lost. */
+async function measureBurst(session: Session, longestCycleMs: number): Promise<void> {
+  const {
+    options,
+    intervalMs,
+    portal,
+    world,
+    dbPath,
+    daemon,
+    tracker,
+    watcher,
+    rows,
+    figures,
+    say,
+  } = session;
+  say(`burst: ${options.burst} comments at once`);
+  const failuresBefore = new Map(watcher.failures);
+  const burstTokens: string[] = [];
+  const perChat = new Map<number, number>();
+  syncPortalClock(portal);
+  const burstStart = performance.now();
+  for (let j = 0; j < options.burst; j++) {
+    const chat = world.chats[j % options.chats]!;
+    const caseNumber = chat.cases[Math.floor(j / options.chats) % chat.cases.length]!;
+    const token = benchToken('B', j);
+    burstTokens.push(token);
+    perChat.set(chat.chatId, (perChat.get(chat.chatId) ?? 0) + 1);
+    portal.addComment(caseNumber, {
+      authorType: 'Associate',
+      body: `${token}: please collect an sosreport from the affected node and attach it here.`,
+    });
+  }
+  const burstTimeoutMs =
+    BURST_TIMEOUT_MS + options.burst * BURST_TIMEOUT_PER_MESSAGE_MS + 2 * longestCycleMs;
+  try {
+    await waitFor(() => burstTokens.every((t) => watcher.arrivals(t).length > 0), {
+      timeoutMs: burstTimeoutMs,
+      what: `the ${options.burst} burst messages`,
+      daemon,
+    });
+  } catch (err) {
+    if (daemon.hasExited) throw err;
+    console.error(`the burst did not drain within ${seconds(burstTimeoutMs, 0)}`);
+  }
+  const lastArrivalAt = performance.now();
+  // A few more cycles: a duplicate would show up now, and the last commits land in db.json.
+  await waitFor(
+    () => tracker.cycles.filter((c) => c.doneAt > lastArrivalAt).length >= CYCLES_AFTER_BURST,
+    {
+      timeoutMs: CYCLES_AFTER_BURST * intervalMs * 1.2 + burstTimeoutMs,
+      what: 'the cycles after the burst',
+      daemon,
+    },
+  );
+  // db.json holds the committed state: an empty outbox means every send was recorded.
+  let outboxLeft = await readOutboxLength(dbPath);
+  const outboxDeadline = performance.now() + burstTimeoutMs;
+  while (outboxLeft > 0 && performance.now() < outboxDeadline && !daemon.hasExited) {
+    await sleep(OUTBOX_POLL_MS);
+    outboxLeft = await readOutboxLength(dbPath);
+  }
+
+  const firstArrivals = burstTokens
+    .map((t) => watcher.arrivals(t)[0]?.at)
+    .filter((at): at is number => at !== undefined);
+  const burstLost = burstTokens.length - firstArrivals.length;
+  const burstDuplicated = burstTokens.filter((t) => watcher.arrivals(t).length > 1).length;
+  const earliest = Math.min(...firstArrivals);
+  const latest = Math.max(...firstArrivals);
+  const sendPhaseMs = latest - earliest;
+  const maxPerChat = Math.max(...perChat.values());
+  const pacedMs = Math.max(
+    (options.burst - 1) * GLOBAL_MIN_INTERVAL_MS,
+    (maxPerChat - 1) * PRIVATE_CHAT_MIN_INTERVAL_MS,
+  );
+  const pacedRate = pacedMs > 0 ? ((options.burst - 1) * MS_PER_S) / pacedMs : Infinity;
+  const rate = sendPhaseMs > 0 ? ((options.burst - 1) * MS_PER_S) / sendPhaseMs : Infinity;
+  const byChat = new Map<number, number[]>();
+  for (const t of burstTokens) {
+    const a = watcher.arrivals(t)[0];
+    if (a) byChat.set(a.chatId, [...(byChat.get(a.chatId) ?? []), a.at]);
+  }
+  const gaps = [...byChat.values()].flatMap((times) => {
+    const sorted = [...times].sort((a, b) => a - b);
+    return sorted.slice(1).map((t, i) => t - sorted[i]!);
+  });
+  const gapsUnder = gaps.filter((g) => g < PACING_TOLERANCE * PRIVATE_CHAT_MIN_INTERVAL_MS).length;
+  const sortedArrivals = [...firstArrivals].sort((a, b) => a - b);
+  let peakPerSecond = 0;
+  for (let i = 0, j = 0; i < sortedArrivals.length; i++) {
+    while (sortedArrivals[i]! - sortedArrivals[j]! >= MS_PER_S) j++;
+    peakPerSecond = Math.max(peakPerSecond, i - j + 1);
+  }
+  const burstFailures = [...watcher.failures].map(
+    ([status, n]) => [status, n - (failuresBefore.get(status) ?? 0)] as const,
+  );
+  const burstCycles = tracker.cycles.filter(
+    (c) => c.doneAt > burstStart && c.doneAt <= lastArrivalAt + intervalMs * 2,
+  );
+  rows.push({
+    measure: `Burst of ${options.burst} notifications (${perChat.size} chats, up to ${maxPerChat} per chat)`,
+    value:
+      `all accepted ${seconds(latest - burstStart, 1)} after they appeared; first after ${seconds(earliest - burstStart, 1)}; ` +
+      `sending took ${seconds(sendPhaseMs, 1)} = ${fmt(rate, 1)} msg/s (pacing allows ${fmt(pacedRate, 1)} msg/s → ${seconds(pacedMs, 1)}); ` +
+      `peak ${peakPerSecond} msg in 1 s, gaps between messages to one chat: ${
+        gaps.length > 0
+          ? `smallest ${fmt(Math.min(...gaps))} ms, ${gapsUnder} of ${gaps.length} under ${fmt(PACING_TOLERANCE * PRIVATE_CHAT_MIN_INTERVAL_MS)} ms`
+          : 'none (one message per chat)'
+      }`,
+    target: `≥ ${fmt(BURST_MIN_PACE_SHARE * 100)} % of the paced rate`,
+    pass: burstLost === 0 && sendPhaseMs <= pacedMs / BURST_MIN_PACE_SHARE + BURST_SLACK_MS,
+  });
+  rows.push({
+    measure: '  … lost / duplicated / outbox left',
+    value: `${burstLost} / ${burstDuplicated} / ${outboxLeft}; sendMessage errors: ${
+      burstFailures
+        .filter(([, n]) => n > 0)
+        .map(([s, n]) => `${n}× ${s}`)
+        .join(', ') || 'none'
+    }; store writes meanwhile: ${sum(burstCycles.map((c) => c.stateSaved))}`,
+    target: '0 / 0 / 0',
+    pass: burstLost === 0 && burstDuplicated === 0 && outboxLeft === 0,
+  });
+  figures.burst = {
+    drainMs: latest - burstStart,
+    firstMs: earliest - burstStart,
+    sendPhaseMs,
+    pacedMs,
+    rate,
+    pacedRate,
+    peakPerSecond,
+    minGapMs: Math.min(...gaps),
+    gapsUnder,
+    gaps: gaps.length,
+    lost: burstLost,
+    duplicated: burstDuplicated,
+    outboxLeft,
+    cycles: burstCycles.map(compact),
+  };
+}
+
+/** Phase 5: memory and size, then SIGTERM and a look at what the daemon left. */
+async function stopAndCheck(
+  session: Session,
+  context: {
+    samples: readonly LatencySample[];
+    steadyMemory: ReturnType<typeof memoryMB>;
+    dbBytesAtStart: number;
+  },
+): Promise<void> {
+  const { subscriptions, dbPath, daemon, tracker, watcher, rows, figures, say } = session;
+  const { samples, steadyMemory, dbBytesAtStart } = context;
+  const endMemory = memoryMB(daemon.pid);
+  const daemonCpuTotal = cpuTimeMs(daemon.pid);
+  const dbBytes = statSync(dbPath).size;
+  const latencyDuplicated = samples.filter((s) => watcher.arrivals(s.token).length > 1).length;
+  rows.push({
+    measure: 'Daemon RSS',
+    value:
+      `${fmt(steadyMemory.rss, 1)} MB after the quiet cycles (anonymous ${fmt(steadyMemory.anon, 1)}, file-backed ${fmt(steadyMemory.file, 1)}), ` +
+      `${fmt(endMemory.rss, 1)} MB at the end, peak ${fmt(endMemory.peak, 1)} MB (VmHWM)`,
+    target: `peak ≤ ${TARGET_RSS_MB} MB`,
+    pass: endMemory.peak <= TARGET_RSS_MB,
+  });
+  rows.push({
+    measure: 'db.json size',
+    value: `${fmt(dbBytesAtStart / 1024)} KiB at start, ${fmt(dbBytes / 1024)} KiB at the end (${fmt(dbBytes / subscriptions)} bytes per subscription)`,
+    target: '',
+    pass: undefined,
+  });
+  say('stopping the daemon (SIGTERM)');
+  const stopStart = performance.now();
+  const exit = await daemon.stop('SIGTERM');
+  const stopMs = performance.now() - stopStart;
+  let finalState = 'valid';
+  let finalOutbox = -1;
+  try {
+    finalOutbox = await readOutboxLength(dbPath);
+  } catch (err) {
+    finalState = `invalid: ${(err as Error).message}`;
+  }
+  const warnings = daemon.levels.get('warn') ?? 0;
+  const errors = (daemon.levels.get('error') ?? 0) + (daemon.levels.get('fatal') ?? 0);
+  rows.push({
+    measure: 'Daemon health',
+    value:
+      `SIGTERM → exit ${exit.code ?? exit.signal} in ${fmt(stopMs)} ms; db.json ${finalState}, outbox ${finalOutbox}; ` +
+      `log: ${warnings} warnings, ${errors} errors; latency duplicates ${latencyDuplicated}; ` +
+      `${tracker.cycles.length} cycles, ${fmt(daemonCpuTotal / MS_PER_S, 1)} s CPU in all`,
+    target: 'exit 0, valid, no errors',
+    pass:
+      exit.code === 0 &&
+      finalState === 'valid' &&
+      finalOutbox === 0 &&
+      errors === 0 &&
+      latencyDuplicated === 0 &&
+      tracker.malformed.length === 0,
+  });
+  figures.memory = { steady: steadyMemory, end: endMemory };
+  figures.db = { startBytes: dbBytesAtStart, endBytes: dbBytes };
+  // Every cycle, without the per-request round trips (large at 10,000 subscriptions).
+  figures.cycles = tracker.cycles.map(compact);
+  figures.health = { exit, stopMs, finalState, finalOutbox, warnings, errors, latencyDuplicated };
+}
+
+async function run(options: Options, cleanup: Cleanup): Promise<Report> {
+  const machine = describeMachine();
+  const runStart = performance.now();
+  const subscriptions = options.chats * options.cases;
+  const intervalMs = options.intervalSeconds * MS_PER_S;
+  const rows: Row[] = [];
+  const figures: Record<string, unknown> = {};
+  const say = (text: string) =>
+    console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${text}`);
+
+  const dir = await mkdtemp(join(tmpdir(), 'pushbot-bench-'));
+  cleanup.add(
+    'remove the temp folder',
+    () => rm(dir, { recursive: true, force: true }),
+    () => rmSync(dir, { recursive: true, force: true }),
+  );
+  const dbPath = join(dir, 'data', 'db.json');
+  const portal = await startFakePortal();
+  cleanup.add('close the fake portal', () => portal.close());
+  const telegram = await startFakeTelegram({ token: BOT_TOKEN });
+  cleanup.add('close the fake Telegram', () => telegram.close());
+
+  say(`writing ${fmt(subscriptions)} subscriptions for ${options.chats} chats`);
+  const world = await buildWorld({
+    portal,
+    chats: options.chats,
+    casesPerChat: options.cases,
+    historyPerCase: options.history,
+    secretKey: SECRET_KEY,
+    dbPath,
+  });
+  const dbBytesAtStart = statSync(dbPath).size;
+  const configPath = join(dir, 'config.json');
+  await writeFile(
+    configPath,
+    JSON.stringify({
+      telegram: { token: BOT_TOKEN, apiRoot: telegram.apiRoot },
+      portal: { api: 'hydra', baseUrl: world.portal.baseUrl, tokenUrl: world.portal.tokenUrl },
+      poll: { intervalSeconds: options.intervalSeconds, fullSweepEvery: options.fullSweepEvery },
+      dbPath,
+      // Debug: the per-cycle figures ("poll cycle done") and store writes are debug lines.
+      log: { level: 'debug' },
+    }),
+  );
+
+  // ---- 1. start ----
+  const watcher: SendWatcher = watchSends(telegram);
+  cleanup.add('stop watching Telegram', async () => watcher.stop());
+  const startedAt = performance.now();
+  const daemon: DaemonProcess = spawnDaemon({
+    configPath,
+    env: { PUSHBOT_SECRET_KEY: SECRET_KEY },
+    nodeFlags: options.nodeFlags,
+  });
+  cleanup.add(
+    'stop the daemon',
+    () => daemon.stop('SIGTERM'),
+    () => {
+      if (!daemon.hasExited) process.kill(daemon.pid, 'SIGKILL');
+    },
+  );
+  const tracker = trackCycles({ daemon, portal, dbPath });
+  say(`daemon pid ${daemon.pid} started; waiting for its first cycle (a full sweep)`);
+  const first = await tracker.waitForCycle(
+    (c) => c.cycle === 1,
+    STARTUP_TIMEOUT_MS + subscriptions * STARTUP_TIMEOUT_PER_SUBSCRIPTION_MS,
+    'the first poll cycle',
+  );
+  const startupMs = first.doneAt - startedAt;
+
+  const session: Session = {
+    options,
+    intervalMs,
+    subscriptions,
+    portal,
+    world,
+    dbPath,
+    daemon,
+    tracker,
+    watcher,
+    rows,
+    figures,
+    say,
+  };
+  const { sweeps, steadyMemory } = await measureQuiet(session, first, startupMs);
+  const longestCycleMs = max([first.durationMs, ...sweeps.map((c) => c.durationMs)]);
+  const samples = await measureLatency(session, longestCycleMs);
+  await measureBurst(session, longestCycleMs);
+  await stopAndCheck(session, { samples, steadyMemory, dbBytesAtStart });
+
+  machine.loadAtEnd = loadAverage();
+  machine.duration = seconds(performance.now() - runStart, 0);
+  return {
+    machine,
+    options,
+    subscriptions,
+    rows,
+    passed: rows.every((r) => r.pass !== false),
+    figures,
+  };
+}
+
+async function main(): Promise<number> {
+  let options: Options;
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (err) {
+    console.error((err as Error).message);
+    return 2;
+  }
+  const cleanup = new Cleanup();
+  const onSignal = (signal: NodeJS.Signals) => {
+    console.error(`\n${signal}: stopping the daemon and removing the temp folder`);
+    cleanup.runUrgent();
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const report = await run(options, cleanup);
+    printReport(report);
+    if (options.json !== undefined) {
+      await writeFile(options.json, `${JSON.stringify(report, null, 2)}\n`);
+      console.log(`figures written to ${options.json}`);
+    }
+    return report.passed ? 0 : 1;
+  } catch (err) {
+    console.error('benchmark failed:', err instanceof Error ? err.message : err);
+    return 1;
+  } finally {
+    await cleanup.run();
+  }
+}
+
+process.exitCode = await main();
