@@ -370,36 +370,62 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
   const headOf = (state: DeepReadonly<State>, key: string): DeepReadonly<OutboxEntry> | undefined =>
     state.outbox.find((e) => queueKey(e) === key);
 
-  const commit = async (
-    entry: DeepReadonly<OutboxEntry>,
-    outcome: SendOutcome,
-  ): Promise<boolean> => {
+  // Group commit: outcomes that arrive while a write is in flight share the next write. Each
+  // lane still waits for its own outcome to be recorded before sending again.
+  type Waiting = {
+    entry: DeepReadonly<OutboxEntry>;
+    outcome: SendOutcome;
+    done: (ok: boolean) => void;
+  };
+  let waiting: Waiting[] = [];
+  let writing = false;
+  const writeBatch = async (batch: Waiting[]): Promise<boolean> => {
     try {
-      await deps.store.update((draft) =>
-        applyOutcome(draft, entry.id, outcome, {
-          now: deps.clock.now(),
-          keepClosedCases: deps.keepClosedCases,
-          timing,
-        }),
-      );
-      uncommitted.delete(entry.id);
-      laneHoldUntil.delete(queueKey(entry));
+      await deps.store.update((draft) => {
+        const context = { now: deps.clock.now(), keepClosedCases: deps.keepClosedCases, timing };
+        for (const b of batch) applyOutcome(draft, b.entry.id, b.outcome, context);
+      });
+      for (const b of batch) {
+        uncommitted.delete(b.entry.id);
+        laneHoldUntil.delete(queueKey(b.entry));
+      }
       return true;
     } catch (err) {
-      uncommitted.set(entry.id, outcome);
-      laneHoldUntil.set(queueKey(entry), deps.clock.now() + timing.commitRetryMs);
+      for (const b of batch) {
+        uncommitted.set(b.entry.id, b.outcome);
+        laneHoldUntil.set(queueKey(b.entry), deps.clock.now() + timing.commitRetryMs);
+      }
       log.error(
-        { err, entryId: entry.id, outcome: outcome.kind },
-        'could not record a delivery outcome; will retry the commit',
+        { err, entryIds: batch.map((b) => b.entry.id) },
+        'could not record delivery outcomes; will retry the commit',
       );
       deps.reporter.report({
         component: 'store',
         error: err,
-        context: { entryId: entry.id, outcome: outcome.kind },
+        context: { entryIds: batch.map((b) => b.entry.id) },
       });
       return false;
     }
   };
+  const drain = async (): Promise<void> => {
+    writing = true;
+    while (waiting.length > 0) {
+      const batch = waiting;
+      waiting = [];
+      if (await writeBatch(batch)) {
+        for (const b of batch) b.done(true);
+        continue;
+      }
+      // One bad outcome must not hold the others back: record them one by one.
+      for (const b of batch) b.done(batch.length > 1 ? await writeBatch([b]) : false);
+    }
+    writing = false;
+  };
+  const commit = (entry: DeepReadonly<OutboxEntry>, outcome: SendOutcome): Promise<boolean> =>
+    new Promise<boolean>((resolve) => {
+      waiting.push({ entry, outcome, done: resolve });
+      if (!writing) void drain();
+    });
 
   const report = (entry: DeepReadonly<OutboxEntry>, outcome: SendOutcome): void => {
     const context = {

@@ -48,33 +48,33 @@ export function isGroupChat(chat: Pick<ChatState, 'id' | 'type'>): boolean {
 export function createPacer(options: Partial<PacingOptions> = {}): Pacer {
   const o: PacingOptions = { ...DEFAULT_PACING, ...options };
   const global = new Bottleneck({ minTime: o.globalMinIntervalMs });
-  const perChat = (minTime: number): Bottleneck.Group => {
-    const group = new Bottleneck.Group({
-      maxConcurrent: 1,
-      minTime,
-      timeout: IDLE_CHAT_LIMITER_TTL_MS,
-    });
-    group.on('created', (limiter: Bottleneck) => {
-      limiter.chain(global);
-    });
-    return group;
-  };
-  const privateChats = perChat(o.privateChatMinIntervalMs);
-  const groupChats = perChat(o.groupChatMinIntervalMs);
+  // One send at a time per chat; the chat's interval counts from the moment its previous send
+  // really started (after the global limiter let it through), not from when it was queued.
+  const chats = new Bottleneck.Group({ maxConcurrent: 1, timeout: IDLE_CHAT_LIMITER_TTL_MS });
+  const lastStart = new Map<string, number>();
   let stopping: Promise<void> | undefined;
 
   return {
     schedule(chat, fn) {
       if (stopping) return Promise.reject(new Error('pacing stopped: the daemon is shutting down'));
-      const group = isGroupChat(chat) ? groupChats : privateChats;
-      return group.key(String(chat.id)).schedule(fn);
+      const key = `${isGroupChat(chat) ? 'g' : 'p'}${chat.id}`;
+      const interval = isGroupChat(chat) ? o.groupChatMinIntervalMs : o.privateChatMinIntervalMs;
+      return chats.key(key).schedule(async () => {
+        const wait = (lastStart.get(key) ?? -Infinity) + interval - Date.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        return global.schedule(() => {
+          const at = Date.now();
+          lastStart.set(key, at);
+          setTimeout(() => {
+            if (lastStart.get(key) === at) lastStart.delete(key);
+          }, interval).unref();
+          return fn();
+        });
+      });
     },
     stop() {
       stopping ??= (async () => {
-        // The Groups' own cleanup timers are unref'd by bottleneck: stopping the limiters is enough.
-        const limiters = [...privateChats.limiters(), ...groupChats.limiters()].map(
-          (p) => p.limiter,
-        );
+        const limiters = chats.limiters().map((p) => p.limiter);
         await Promise.allSettled(
           [...limiters, global].map((l) => l.stop({ dropWaitingJobs: true })),
         );

@@ -56,6 +56,27 @@ describe('telegram pacing', () => {
     assert.deepEqual(done.filter((d) => d.id === 1).length, 3);
   });
 
+  it('spaces one chat by the time its sends start, also when the bot-wide queue is long', async () => {
+    const pacer = createPacer({
+      privateChatMinIntervalMs: 100,
+      groupChatMinIntervalMs: 300,
+      globalMinIntervalMs: 40,
+    });
+    after(() => pacer.stop());
+    // Eight other chats fill the bot-wide queue first; chat 1's three sends queue behind them.
+    const others = Array.from({ length: 8 }, (_, i) => ({ id: 100 + i, type: 'private' as const }));
+    const mine = Array.from({ length: 3 }, () => ({ id: 1, type: 'private' as const }));
+    const done = await run(pacer, [...others, ...mine]);
+    const starts = done.filter((d) => d.id === 1).map((d) => d.at);
+    for (let i = 1; i < starts.length; i++) {
+      const gap = starts[i]! - starts[i - 1]!;
+      assert.ok(
+        gap >= 100 - SLACK_MS,
+        `two sends to one chat ${gap} ms apart: ${starts.join(', ')}`,
+      );
+    }
+  });
+
   it('does not make one chat wait for another', async () => {
     const pacer = createPacer({
       privateChatMinIntervalMs: 500,
