@@ -13,6 +13,7 @@
 // channel_is_archived, 403 invalid_token), delayNext() holds answers (timeouts).
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
+import { waitUntil } from './wait.js';
 
 export const SLACK_LIMITS = {
   headerChars: 150,
@@ -147,22 +148,7 @@ export class FakeSlack {
     fn: () => T | undefined | null | false,
     timeoutMs = DEFAULT_WAIT_FOR_TIMEOUT_MS,
   ): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    let lastError: unknown;
-    for (;;) {
-      try {
-        const v = fn();
-        if (v !== undefined && v !== null && v !== false) return v;
-      } catch (err) {
-        lastError = err;
-      }
-      if (Date.now() > deadline) {
-        throw new Error(
-          `fake slack: condition not met within ${timeoutMs} ms${lastError instanceof Error ? `: ${lastError.message}` : ''}`,
-        );
-      }
-      await new Promise((r) => setTimeout(r, WAIT_FOR_POLL_MS));
-    }
+    return waitUntil(fn, { timeoutMs, intervalMs: WAIT_FOR_POLL_MS, what: 'fake slack' });
   }
 
   async close(): Promise<void> {

@@ -15,6 +15,7 @@
 import http from 'node:http';
 import { z } from 'zod';
 import { hasLoneSurrogate, parseTelegramHtml } from './telegram-html.js';
+import { waitUntil } from './wait.js';
 
 // ---- public types ----
 
@@ -596,27 +597,17 @@ export class FakeTelegram {
     fn: () => T | undefined | null | false,
     timeoutMs = DEFAULT_WAIT_FOR_TIMEOUT_MS,
   ): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    let lastError: unknown;
-    for (;;) {
-      try {
-        const value = fn();
-        if (value !== undefined && value !== null && value !== false) return value;
-      } catch (error) {
-        lastError = error;
-      }
-      if (Date.now() >= deadline) {
-        const recent = this.calls
-          .slice(-8)
-          .map((c) => `${c.method}→${c.status}`)
-          .join(', ');
-        const cause = lastError instanceof Error ? `; last error: ${lastError.message}` : '';
-        throw new Error(
-          `fake telegram: condition not met within ${timeoutMs} ms${cause}; recent calls: ${recent || 'none'}`,
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, WAIT_FOR_POLL_MS));
-    }
+    return waitUntil(fn, {
+      timeoutMs,
+      intervalMs: WAIT_FOR_POLL_MS,
+      what: () =>
+        `fake telegram; recent calls: ${
+          this.calls
+            .slice(-8)
+            .map((c) => `${c.method}→${c.status}`)
+            .join(', ') || 'none'
+        }`,
+    });
   }
 
   // ---- HTTP ----

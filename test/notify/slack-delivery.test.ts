@@ -18,6 +18,7 @@ import { createMemoryStore } from '../../src/store/memory-store.js';
 import { emptyState, type OutboxEntry, type State } from '../../src/store/schema.js';
 import type { StateStore } from '../../src/store/store.js';
 import { startFakeSlack, type FakeSlack } from '../_helpers/fake-slack.js';
+import { waitUntil } from '../_helpers/wait.js';
 
 const CHAT = 31;
 const CASE = '01234567';
@@ -109,11 +110,7 @@ function telegramStandIn(script: SendOutcome[] = []) {
 }
 
 async function waitFor(fn: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!fn()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await waitUntil(fn, { timeoutMs, intervalMs: 10 });
 }
 
 describe('slack notifier in delivery', () => {

@@ -14,6 +14,7 @@ import { createSecretBox, createSecretScrubber, type SecretBox } from '../../src
 import { emptyState, type ChatState, type State } from '../../src/store/schema.js';
 import type { StateStore } from '../../src/store/store.js';
 import type { MemoryPortal } from '../_helpers/memory-portal.js';
+import { waitUntil } from '../_helpers/wait.js';
 
 export const BOT_TOKEN = '123456:AAbbCCddEEffGGhhIIjjKKllMMnnOOppQQ';
 /** scrypt is slow on purpose: one box per test process. */
@@ -196,19 +197,5 @@ export async function waitFor<T>(
   fn: () => T | undefined | null | false,
   timeoutMs = 5000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const v = fn();
-      if (v !== undefined && v !== null && v !== false) return v;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > deadline) {
-      const why = lastError instanceof Error ? `: ${lastError.message}` : '';
-      throw new Error(`condition not met within ${timeoutMs} ms${why}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+  return waitUntil(fn, { timeoutMs, intervalMs: 5 });
 }

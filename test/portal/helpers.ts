@@ -14,6 +14,7 @@ import {
   type PortalErrorKind,
 } from '../../src/portal/types.js';
 import type { FakePortal } from '../_helpers/fake-portal.js';
+import { waitUntil } from '../_helpers/wait.js';
 
 export type Api = Config['portal']['api'];
 export type CredentialKind = PortalCredential['kind'];
@@ -110,9 +111,5 @@ export async function rejectsWithKind(
 
 /** Polls `predicate` until true, or fails after `timeoutMs`. */
 export async function waitFor(predicate: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) assert.fail('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  await waitUntil(predicate, { timeoutMs, intervalMs: 10 });
 }

@@ -12,6 +12,7 @@ import type {
   State,
   SubscriptionState,
 } from '../../src/store/schema.js';
+import { waitUntil } from '../_helpers/wait.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const CHILD_SCRIPT = fileURLToPath(new URL('./_open-store-child.ts', import.meta.url));
@@ -89,12 +90,7 @@ export async function waitFor(
   timeoutMs = 5_000,
   intervalMs = 20,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
+  await waitUntil(condition, { timeoutMs, intervalMs, what });
 }
 
 export interface Child {
