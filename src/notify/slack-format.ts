@@ -19,7 +19,6 @@
 import type { Case, Comment } from '../domain.js';
 import type { OutboxEntry } from '../store/schema.js';
 import type { DeepReadonly } from '../store/store.js';
-import { truncate } from './text.js';
 import {
   AUTHOR_MAX_CHARS,
   cap,
@@ -31,6 +30,7 @@ import {
   FIELD_MAX_CHARS,
   formatUtc,
   SUMMARY_MAX_CHARS,
+  truncate,
   WORD_BOUNDARY_LOOKBACK_CHARS,
 } from './text.js';
 

@@ -13,6 +13,7 @@
 // channel_is_archived, 403 invalid_token), delayNext() holds answers (timeouts).
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
+import { listenOnLoopback } from './loopback.js';
 import { waitUntil } from './wait.js';
 
 export const SLACK_LIMITS = {
@@ -93,13 +94,7 @@ export class FakeSlack {
   }
 
   async listen(): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(0, '127.0.0.1', () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
+    await listenOnLoopback(this.server);
   }
 
   get origin(): string {

@@ -15,6 +15,7 @@
 import http from 'node:http';
 import { z } from 'zod';
 import { hasLoneSurrogate, parseTelegramHtml } from './telegram-html.js';
+import { listenOnLoopback } from './loopback.js';
 import { waitUntil } from './wait.js';
 
 // ---- public types ----
@@ -342,13 +343,7 @@ export class FakeTelegram {
 
   /** Starts listening on an ephemeral port; startFakeTelegram() does this for you. */
   async listen(): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(0, '127.0.0.1', () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
+    await listenOnLoopback(this.server);
   }
 
   /** e.g. "http://127.0.0.1:41234" — pass as telegraf's `apiRoot`. */

@@ -119,6 +119,32 @@ interface Sent {
   chatId: number;
 }
 
+/**
+ * A store whose writes take `delayMs` (a slow disk), and that refuses a transaction when
+ * `refuse` throws on the state it would commit.
+ */
+function slowStore(
+  inner: StateStore,
+  delayMs: number,
+  refuse?: (draft: State) => void,
+): StateStore {
+  return {
+    read: () => inner.read(),
+    update: async (fn) => {
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      return inner.update((draft) => {
+        const result = fn(draft);
+        refuse?.(draft);
+        return result;
+      });
+    },
+    get writeCount() {
+      return inner.writeCount;
+    },
+    close: () => inner.close(),
+  };
+}
+
 interface Scripted extends Notifier {
   sent: Sent[];
   /** Outcome for the next sends, in order; then 'ok'. */
@@ -226,17 +252,7 @@ describe('delivery worker', () => {
       ),
     );
     // A slow disk: every write takes 50 ms.
-    const slow: StateStore = {
-      read: () => inner.read(),
-      update: async (fn) => {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        return inner.update(fn);
-      },
-      get writeCount() {
-        return inner.writeCount;
-      },
-      close: () => inner.close(),
-    };
+    const slow = slowStore(inner, 50);
     const r = rig(inner.read() as State, { store: slow });
     const writes = inner.writeCount;
     r.delivery.start();
@@ -262,23 +278,11 @@ describe('delivery worker', () => {
       ),
     );
     // The store refuses any transaction that would mark chat 3's comment seen.
-    const picky: StateStore = {
-      read: () => inner.read(),
-      update: async (fn) => {
-        await new Promise((resolve) => setTimeout(resolve, 30));
-        return inner.update((draft) => {
-          const result = fn(draft);
-          if (draft.chats['3']!.subscriptions['00000202']!.seen.includes('c2')) {
-            throw new Error('disk full');
-          }
-          return result;
-        });
-      },
-      get writeCount() {
-        return inner.writeCount;
-      },
-      close: () => inner.close(),
-    };
+    const picky = slowStore(inner, 30, (draft) => {
+      if (draft.chats['3']!.subscriptions['00000202']!.seen.includes('c2')) {
+        throw new Error('disk full');
+      }
+    });
     const r = rig(inner.read() as State, { store: picky });
     r.delivery.start();
     await waitFor(() => inner.read().outbox.length === 1);

@@ -28,6 +28,22 @@ export const USER = {
   offlineToken: 'eyJhbGciOiJIUzI1NiJ9.offline-token-for-tests.c2VjcmV0LXNpZ25hdHVyZQ',
 } as const;
 
+/**
+ * The case every portal scenario is built around (fixtures of both flavours, and the fake's
+ * model in client.test.ts), as the client must return it: leading zeros and "8.10" kept as text.
+ */
+export const KERNEL_PANIC_CASE = {
+  number: '00012345',
+  summary: 'Kernel panic after update to RHEL 8.10',
+  status: 'Waiting on Customer',
+  severity: '2 (High)',
+  product: 'Red Hat Enterprise Linux',
+  version: '8.10',
+  closed: false,
+  lastModifiedAt: '2024-05-01T11:00:00.000Z',
+  group: 'Platform team',
+} as const;
+
 export function credential(kind: CredentialKind): PortalCredential {
   return kind === 'basic'
     ? { kind: 'basic', username: USER.username, password: USER.password }
