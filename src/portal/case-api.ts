@@ -8,7 +8,7 @@ import { badPayload, errorFromResponse } from './errors.js';
 import { endpointOf } from './http.js';
 import { collectPages, type FilterPage } from './pagination.js';
 import { skippedItemLogger, type AdapterDeps } from './session.js';
-import type { PortalClient } from './types.js';
+import type { CaseRead, PortalClient } from './types.js';
 
 /** One page of `POST /cases/filter`; `offset` counts from 0, `size` is the most items wanted. */
 export interface FilterRequest {
@@ -28,6 +28,12 @@ export interface CaseApiFlavour {
    */
   filterBody(request: FilterRequest): string;
   parseCase(document: unknown, caseNumber: CaseNumber): Parsed<Case>;
+  /** The comments a case answer embeds (a case answer already accepted by parseCase). */
+  parseEmbeddedComments(
+    document: unknown,
+    caseNumber: CaseNumber,
+    onSkipped: OnSkippedItem,
+  ): Comment[];
   parseComments(
     document: unknown,
     caseNumber: CaseNumber,
@@ -76,6 +82,20 @@ export function createCaseApiClient(deps: AdapterDeps, flavour: CaseApiFlavour):
       flavour.parseFilterPage(document, skippedItemLogger(deps.logger, 'case')),
     );
 
+  const readCase = (caseNumber: CaseNumber, withComments: boolean): Promise<CaseRead> =>
+    call({ method: 'GET' }, caseUrl(caseNumber), caseNumber, (document) => {
+      const kase = flavour.parseCase(document, caseNumber);
+      if (!kase.ok) return kase;
+      const comments = withComments
+        ? flavour.parseEmbeddedComments(
+            document,
+            caseNumber,
+            skippedItemLogger(deps.logger, 'comment', caseNumber),
+          )
+        : [];
+      return { ok: true, value: { kase: kase.value, comments } };
+    });
+
   return {
     async verify() {
       // The token exchange (for an offline token) plus the cheapest authenticated call.
@@ -85,9 +105,11 @@ export function createCaseApiClient(deps: AdapterDeps, flavour: CaseApiFlavour):
     },
 
     async getCase(caseNumber) {
-      return call({ method: 'GET' }, caseUrl(caseNumber), caseNumber, (document) =>
-        flavour.parseCase(document, caseNumber),
-      );
+      return (await readCase(caseNumber, false)).kase;
+    },
+
+    readCase(caseNumber) {
+      return readCase(caseNumber, true);
     },
 
     async listComments(caseNumber, options) {

@@ -42,6 +42,7 @@ export const hydraCaseSchema = z.object({
 });
 
 export const hydraCommentListSchema = z.array(z.unknown());
+const hydraEmbeddedSchema = z.object({ comments: hydraCommentListSchema.optional() });
 
 export const hydraFilterAnswerSchema = z
   .object({
@@ -80,6 +81,30 @@ export function parseHydraCase(value: unknown, caseNumber: CaseNumber): Parsed<C
   };
 }
 
+const hydraCommentFields = (w: z.infer<typeof hydraCommentSchema>): WireCommentFields => ({
+  id: w.id,
+  body: w.commentBody,
+  author: w.createdBy,
+  authorType: w.createdByType,
+  createdAt: w.createdDate,
+  publishedAt: w.publishedDate,
+  isPublic: w.isPublic,
+  isDraft: w.isDraft,
+});
+
+function hydraCommentItems(
+  items: readonly unknown[],
+  caseNumber: CaseNumber,
+  onSkipped: OnSkippedItem,
+): Comment[] {
+  return commentsFromWire(
+    items,
+    caseNumber,
+    { schema: hydraCommentSchema, fields: hydraCommentFields, idOf },
+    onSkipped,
+  );
+}
+
 /** `GET /cases/{n}/comments`: a bare array, newest first in practice. Returns oldest first. */
 export function parseHydraComments(
   value: unknown,
@@ -88,25 +113,18 @@ export function parseHydraComments(
 ): Parsed<Comment[]> {
   const list = hydraCommentListSchema.safeParse(value);
   if (!list.success) return { ok: false, detail: 'the comment list is not an array' };
-  const fields = (w: z.infer<typeof hydraCommentSchema>): WireCommentFields => ({
-    id: w.id,
-    body: w.commentBody,
-    author: w.createdBy,
-    authorType: w.createdByType,
-    createdAt: w.createdDate,
-    publishedAt: w.publishedDate,
-    isPublic: w.isPublic,
-    isDraft: w.isDraft,
-  });
-  return {
-    ok: true,
-    value: commentsFromWire(
-      list.data,
-      caseNumber,
-      { schema: hydraCommentSchema, fields, idOf },
-      onSkipped,
-    ),
-  };
+  return { ok: true, value: hydraCommentItems(list.data, caseNumber, onSkipped) };
+}
+
+/** The `comments` array a case answer embeds; none (or not an array) reads as no comments. */
+export function parseHydraEmbeddedComments(
+  value: unknown,
+  caseNumber: CaseNumber,
+  onSkipped: OnSkippedItem,
+): Comment[] {
+  const embedded = hydraEmbeddedSchema.safeParse(value);
+  if (!embedded.success || embedded.data.comments === undefined) return [];
+  return hydraCommentItems(embedded.data.comments, caseNumber, onSkipped);
 }
 
 /** One page of `POST /cases/filter`. */

@@ -3,7 +3,12 @@
 // or HTTP Basic; the session adds whichever the credential gives.
 import { createCaseApiClient } from './case-api.js';
 import { parseJson } from './convert.js';
-import { parseHydraCase, parseHydraComments, parseHydraFilterPage } from './hydra-schema.js';
+import {
+  parseHydraCase,
+  parseHydraComments,
+  parseHydraEmbeddedComments,
+  parseHydraFilterPage,
+} from './hydra-schema.js';
 import type { AdapterDeps } from './session.js';
 import type { PortalClient } from './types.js';
 
@@ -25,6 +30,7 @@ export function createHydraClient(deps: AdapterDeps): PortalClient {
       }),
     parseCase: parseHydraCase,
     parseComments: parseHydraComments,
+    parseEmbeddedComments: parseHydraEmbeddedComments,
     parseFilterPage: parseHydraFilterPage,
   });
 }

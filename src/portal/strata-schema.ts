@@ -186,6 +186,18 @@ export function parseStrataCase(document: unknown, caseNumber: CaseNumber): Pars
   };
 }
 
+/** The `<comments>` a `<case>` document embeds; none reads as no comments. */
+export function parseStrataEmbeddedComments(
+  document: unknown,
+  caseNumber: CaseNumber,
+  onSkipped: OnSkippedItem,
+): Comment[] {
+  const parsed = caseDocumentSchema.safeParse(document);
+  const element = parsed.success ? parsed.data.case.comments : undefined;
+  if (element === undefined || element === '') return [];
+  return commentItems(element.comment ?? [], caseNumber, onSkipped);
+}
+
 /** `GET /rs/cases/{n}/comments`: a `<comments>` document. Returns oldest first. */
 export function parseStrataComments(
   document: unknown,

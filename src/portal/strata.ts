@@ -7,6 +7,7 @@ import {
   createStrataXmlParser,
   parseStrataCase,
   parseStrataComments,
+  parseStrataEmbeddedComments,
   parseStrataFilterPage,
   parseStrataXml,
   strataFilterBody,
@@ -22,6 +23,7 @@ export function createStrataClient(deps: AdapterDeps): PortalClient {
       strataFilterBody({ startDate, count: size, start: offset }),
     parseCase: parseStrataCase,
     parseComments: parseStrataComments,
+    parseEmbeddedComments: parseStrataEmbeddedComments,
     parseFilterPage: parseStrataFilterPage,
   });
 }

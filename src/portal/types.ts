@@ -10,10 +10,22 @@ export interface PortalClient {
   /** Checks the credential works; returns the account/login it sees when the API tells. */
   verify(): Promise<{ account?: string }>;
   getCase(caseNumber: CaseNumber): Promise<Case>;
+  /**
+   * The same request as getCase, with the comments the case answer embeds (oldest first; empty
+   * when it embeds none, which is also how the portal writes a case without comments). Whether
+   * the embedded list is always complete is not documented: treat it as a hint, and read
+   * listComments before notifying from it.
+   */
+  readCase(caseNumber: CaseNumber): Promise<CaseRead>;
   /** Comments oldest first; drafts are returned with isDraft = true. */
   listComments(caseNumber: CaseNumber, options?: { since?: Date }): Promise<Comment[]>;
   /** Numbers of cases whose last modification is at or after `since` (follows pagination). */
   changedCases(since: Date): Promise<CaseNumber[]>;
+}
+
+export interface CaseRead {
+  kase: Case;
+  comments: Comment[];
 }
 
 export interface PortalClientFactory {

@@ -30,6 +30,8 @@ export class MemoryPortal implements PortalClientFactory {
     caseNumber?: string;
   }[] = [];
   private commentSeq = 0;
+  /** Whether a case answer embeds its comments (readCase), as the real portal's does. */
+  embedComments = true;
 
   static keyOf(credential: PortalCredential): string {
     return credential.kind === 'offline-token'
@@ -125,6 +127,17 @@ export class MemoryPortal implements PortalClientFactory {
         enter('getCase', caseNumber);
         const { comments: _c, visibleTo: _v, ...kase } = visible(caseNumber);
         return { ...kase };
+      },
+      // The same request as getCase ('getCase' in the call log).
+      readCase: async (caseNumber) => {
+        enter('getCase', caseNumber);
+        const { comments, visibleTo: _v, ...kase } = visible(caseNumber);
+        return {
+          kase: { ...kase },
+          comments: this.embedComments
+            ? comments.map((c) => ({ ...c })).sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+            : [],
+        };
       },
       listComments: async (caseNumber, options) => {
         enter('listComments', caseNumber);

@@ -147,6 +147,20 @@ for (const api of APIS) {
         assert.equal(comments[0]?.body, 'Hello,\r\nthe host panics at boot.');
       });
 
+      it('reads a case with the comments its answer embeds, in one request', async () => {
+        const before = fake.requests.length;
+        const read = await client.readCase('00012345');
+        assert.deepEqual(read.kase, KERNEL_PANIC_CASE);
+        assert.deepEqual(read.comments, await client.listComments('00012345'));
+        assert.equal(fake.requests.slice(before).filter((r) => r.endpoint === 'case').length, 1);
+      });
+
+      it('reads a case without comments as a case with an empty comment list', async () => {
+        const read = await client.readCase('00099999');
+        assert.equal(read.kase.version, '4.16');
+        assert.deepEqual(read.comments, []);
+      });
+
       it('keeps Unicode, HTML, & and < inside bodies exactly as written', async () => {
         const comments = await client.listComments('00012345');
         assert.equal(comments.find((c) => c.id === ids[0])?.body, TRICKY_BODY);
