@@ -1,17 +1,26 @@
-// The notification engine as one piece for main.ts: the poll loop (scheduler → poll cycle) and
-// the delivery worker, wired together. The worker starts first so notifications left pending
-// by the previous run go out before anything new; each cycle kicks it when it enqueued.
+// The notification engine as one piece for main.ts: the poll loop (scheduler → poll cycle), the
+// background sweep, and the delivery worker, wired together. The worker starts first so
+// notifications left pending by the previous run go out before anything new; each cycle kicks
+// it when it enqueued. A sweep starts after a cycle once poll.fullSweepEvery cycles have passed
+// since the previous one started (the first cycle reads everything, so it counts as one), and
+// never while another runs: at 10,000 subscriptions against a slow portal a sweep can outlast
+// its period, and the next then starts as soon as it ends.
 import type { Config } from './config.js';
 import type { CredentialVault } from './credentials.js';
 import type { Clock } from './domain.js';
 import type { Logger } from './logger.js';
 import { createDelivery, type DeliveryStats, type DeliveryTiming } from './notify/delivery.js';
 import type { AdminReporter, Notifier } from './notify/notifier.js';
-import { createPoller, type CycleStats, type PollTiming } from './poller/poll-once.js';
+import {
+  createPoller,
+  type CycleStats,
+  type PollTiming,
+  type SweepStats,
+} from './poller/poll-once.js';
 import { createScheduler } from './poller/scheduler.js';
 import type { StateStore } from './store/store.js';
 
-export type { CycleStats } from './poller/poll-once.js';
+export type { CycleStats, SweepStats } from './poller/poll-once.js';
 
 export interface EngineDeps {
   config: Config;
@@ -23,6 +32,8 @@ export interface EngineDeps {
   reporter: AdminReporter;
   /** Called after every finished cycle (metrics for /status, admin report sweeps). */
   onCycle?: (stats: CycleStats) => void;
+  /** Called after every finished sweep. */
+  onSweep?: (stats: SweepStats) => void;
   /** Tests and the benchmark shorten these; production uses the config and named defaults. */
   timing?: {
     intervalMs?: number;
@@ -37,8 +48,10 @@ export interface Engine {
   start(): void;
   /** Stops the loop (after the cycle in progress), then the worker (sends in flight finish). */
   stop(): Promise<void>;
-  /** One poll cycle now; never overlaps a scheduled one. */
+  /** One poll cycle now; never overlaps a scheduled one. May start a sweep in the background. */
   runCycle(): Promise<CycleStats>;
+  /** Resolves when no sweep is running (tests, the benchmark). */
+  sweepSettled(): Promise<void>;
   /** The bot calls this after /start re-activated a chat, so its pending messages go out now. */
   kickDelivery(): void;
   /** The last finished cycle's figures (for /status and the benchmark). */
@@ -70,6 +83,30 @@ export function createEngine(deps: EngineDeps): Engine {
   });
 
   let last: CycleStats | undefined;
+  const sweepEvery = Math.max(1, deps.config.poll.fullSweepEvery);
+  const sweepAbort = new AbortController();
+  let sweep: Promise<void> | undefined;
+  /** Cycles ended since the last sweep started; undefined before the first cycle. */
+  let cyclesSinceSweep: number | undefined;
+
+  const maybeStartSweep = (stats: CycleStats): void => {
+    // The first cycle read every case: it counts as a sweep.
+    cyclesSinceSweep =
+      cyclesSinceSweep === undefined || stats.cycle === 1 ? 0 : cyclesSinceSweep + 1;
+    if (sweep || sweepAbort.signal.aborted || cyclesSinceSweep < sweepEvery) return;
+    cyclesSinceSweep = 0;
+    sweep = poller
+      .runSweep(sweepAbort.signal)
+      .then((s) => deps.onSweep?.(s))
+      .catch((err: unknown) => {
+        log.error({ err }, 'sweep failed; the next one runs as scheduled');
+        deps.reporter.report({ component: 'poller', error: err });
+      })
+      .finally(() => {
+        sweep = undefined;
+      });
+  };
+
   // One cycle at a time, whoever asks (the scheduler, a test, the benchmark).
   let queue: Promise<unknown> = Promise.resolve();
   const runCycle = (): Promise<CycleStats> => {
@@ -77,6 +114,7 @@ export function createEngine(deps: EngineDeps): Engine {
       const stats = await poller.runCycle();
       last = stats;
       deps.onCycle?.(stats);
+      maybeStartSweep(stats);
       return stats;
     });
     queue = next.catch(() => undefined);
@@ -110,12 +148,18 @@ export function createEngine(deps: EngineDeps): Engine {
       stopping ??= (async () => {
         await scheduler.stop();
         await queue;
+        // The sweep sends no new request once aborted; what it already read is recorded.
+        sweepAbort.abort();
+        await sweep;
         await delivery.stop();
         log.info('notification engine stopped');
       })();
       return stopping;
     },
     runCycle,
+    sweepSettled: async () => {
+      await sweep;
+    },
     kickDelivery: () => delivery.kick(),
     lastCycle: () => last,
     get deliveryStats() {

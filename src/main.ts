@@ -198,6 +198,7 @@ async function main(): Promise<void> {
       metrics.recordCycle(clock.now(), stats.durationMs);
       reporter.sweep();
     },
+    onSweep: (stats) => metrics.recordSweep(clock.now(), stats.durationMs, stats.casesFetched),
   });
   const bot = createBot({
     config,

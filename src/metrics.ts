@@ -2,7 +2,7 @@
 // on restart, no library: an operator asks "is it working, and what fails?", not for history.
 //
 // Who records what (wired in main.ts):
-//   poller      recordCycle() after each cycle
+//   poller      recordCycle() after each cycle, recordSweep() after each sweep
 //   portal      recordPortalRequest() per HTTP call, with the PortalError kind when it failed
 //   delivery    countOutcomes() wraps each Notifier: sent per destination, errors per code
 import type { Clock } from './domain.js';
@@ -13,6 +13,7 @@ export interface MetricsSnapshot {
   startedAt: number;
   lastCycle: { at: number; durationMs: number } | undefined;
   cycles: number;
+  lastSweep: { at: number; durationMs: number; cases: number } | undefined;
   portal: { requests: number; errors: Record<string, number> };
   sent: Record<Destination, number>;
   /** Per destination: error code ("429", "403", "no_service", "network") → count. */
@@ -23,6 +24,8 @@ export interface Metrics {
   readonly startedAt: number;
   /** A poll cycle ended at `at` (epoch ms) after `durationMs`. */
   recordCycle(at: number, durationMs: number): void;
+  /** A sweep ended at `at` after reading `cases` cases. */
+  recordSweep(at: number, durationMs: number, cases: number): void;
   /** One portal HTTP request; `errorKind` (a PortalError kind) when it failed. */
   recordPortalRequest(errorKind?: string): void;
   recordSent(destination: Destination): void;
@@ -42,6 +45,7 @@ export function createMetrics(clock: Clock): Metrics {
   const startedAt = clock.now();
   let lastCycle: MetricsSnapshot['lastCycle'];
   let cycles = 0;
+  let lastSweep: MetricsSnapshot['lastSweep'];
   let portalRequests = 0;
   const portalErrors: Record<string, number> = {};
   const sent: Record<Destination, number> = { telegram: 0, slack: 0 };
@@ -52,6 +56,9 @@ export function createMetrics(clock: Clock): Metrics {
     recordCycle(at, durationMs) {
       cycles++;
       lastCycle = { at, durationMs: Math.max(0, Math.round(durationMs)) };
+    },
+    recordSweep(at, durationMs, cases) {
+      lastSweep = { at, durationMs: Math.max(0, Math.round(durationMs)), cases };
     },
     recordPortalRequest(errorKind) {
       portalRequests++;
@@ -68,6 +75,7 @@ export function createMetrics(clock: Clock): Metrics {
         startedAt,
         lastCycle: lastCycle ? { ...lastCycle } : undefined,
         cycles,
+        lastSweep: lastSweep ? { ...lastSweep } : undefined,
         portal: { requests: portalRequests, errors: { ...portalErrors } },
         sent: { ...sent },
         sendErrors: { telegram: { ...sendErrors.telegram }, slack: { ...sendErrors.slack } },

@@ -33,7 +33,8 @@ export function formatDuration(ms: number): string {
 }
 
 function formatMs(ms: number): string {
-  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+  if (ms < 1000) return `${ms} ms`;
+  return ms < MS_PER_MINUTE ? `${(ms / 1000).toFixed(1)} s` : formatDuration(ms);
 }
 
 /** "429 ×3, 403 ×1", most frequent first; "none" when empty. */
@@ -72,6 +73,9 @@ export function formatStatus(input: {
   const cycle = m.lastCycle
     ? `${formatUtc(m.lastCycle.at)} (${formatDuration(now - m.lastCycle.at)} ago), took ${formatMs(m.lastCycle.durationMs)} · ${m.cycles} cycle${m.cycles === 1 ? '' : 's'}`
     : 'none yet';
+  const sweep = m.lastSweep
+    ? `${formatDuration(now - m.lastSweep.at)} ago, ${m.lastSweep.cases} case${m.lastSweep.cases === 1 ? '' : 's'} in ${formatMs(m.lastSweep.durationMs)}`
+    : 'none yet';
   const subsExtra = [
     ...(notVisible > 0 ? [`${notVisible} not visible`] : []),
     ...(closed > 0 ? [`${closed} closed`] : []),
@@ -86,6 +90,7 @@ export function formatStatus(input: {
     '',
     '<b>Polling</b>',
     `Last cycle: ${cycle}`,
+    `Last full check: ${sweep}`,
     `Portal requests: ${m.portal.requests} · errors: ${counts(m.portal.errors)}`,
     '',
     '<b>Chats</b>',

@@ -1,36 +1,42 @@
-// One poll cycle: ask the portal what changed, fetch only that, diff it against the store, and
-// enqueue the notifications (delivery.ts sends them).
+// Polling: the cycle (every poll interval) asks the portal what changed, fetches only that,
+// diffs it against the store and enqueues the notifications (delivery.ts sends them); the sweep
+// (every poll.fullSweepEvery cycles) reads every followed case directly, as a safety net.
 //
-// Cost for the vendor, per credential and cycle:
-//   - normal cycle: ONE changedCases(since) request, then getCase only for the followed cases
-//     it names, and listComments only when such a case's lastModifiedAt moved since we last
-//     read its comments. A quiet cycle is one request per credential, whatever the number of
-//     cases, and writes nothing to the store.
-//   - full sweep (first cycle after start, every poll.fullSweepEvery cycles, and for a credential
-//     seen for the first time): getCase + listComments for every followed case, as a safety net
-//     against anything the date filter could miss.
-//   - filter fallback (changedCases failed: endpoint missing, broken, down): getCase for every
-//     followed case, and listComments only when the case's lastModifiedAt moved since the last
-//     fetch. The filter is tried again after FILTER_RETRY_AFTER_MS.
-// Chats sharing a credential share every fetch: one request per case per cycle, not per chat.
+// Cost for the vendor, per credential:
+//   - cycle: ONE changedCases(since) request, then readCase only for the followed cases it
+//     names, and listComments only when such a case's lastModifiedAt moved since we last read
+//     its comments (or its answer embeds a comment the chats have not seen). A quiet cycle is one
+//     request per credential, whatever the number of cases, and writes nothing to the store.
+//   - first check of a credential (first cycle after start, a credential seen for the first
+//     time): readCase + listComments for every followed case, inside the cycle.
+//   - sweep: readCase for every followed case (one request per case; the case answer embeds its
+//     comments), and listComments only when that shows something moved. The sweep is a
+//     background pass beside the cycles, never inside one: its requests wait behind the
+//     cycle's (lower priority) and take at most half of poll.concurrency, so a sweep over
+//     10,000 cases does not hold a new comment back.
+//   - filter fallback (changedCases failed: endpoint missing, broken, down): readCase for every
+//     followed case, listComments as above. The filter is tried again after FILTER_RETRY_AFTER_MS.
+// Chats sharing a credential share every fetch: one request per case per pass, not per chat.
 //
 // `since` is the start of the previous successful check of that credential minus
 // SINCE_SAFETY_MARGIN_MS (clock skew between us and the portal, the portal indexing late). It
-// lives in memory: after a restart the first cycle is a full sweep anyway.
+// lives in memory: after a restart the first cycle reads everything anyway.
 //
 // State: nothing is written unless something changed (checked on store.read() first). Writes
 // are store.update transactions that re-apply the portal's answers to the state as it is
 // inside the transaction, so a /add, /remove or /forget that happened while the portal
-// answered is never overwritten (a removed case is not re-created, an added one is kept).
-// Credentials finishing while a write is in flight share the next one (group commit).
-import pLimit, { type LimitFunction } from 'p-limit';
+// answered is never overwritten (a removed case is not re-created, an added one is kept), and
+// a sweep's read that is older than what a cycle already applied cannot turn a case's status
+// back. Credentials finishing while a write is in flight share the next one (group commit).
+import Bottleneck from 'bottleneck';
+import pLimit from 'p-limit';
 import type { Config } from '../config.js';
 import type { CredentialVault } from '../credentials.js';
 import type { Case, CaseNumber, Clock, Comment } from '../domain.js';
 import type { Logger } from '../logger.js';
 import { destinationsOf, entryId } from '../notify/delivery.js';
 import type { AdminReporter, Destination } from '../notify/notifier.js';
-import { isPortalError, type PortalClient } from '../portal/types.js';
+import { isPortalError, type CaseRead, type PortalClient } from '../portal/types.js';
 import type { ChatState, OutboxEntry, State, SubscriptionState } from '../store/schema.js';
 import type { DeepReadonly, StateStore } from '../store/store.js';
 import { diffSubscription, isQuiet, type SubscriptionDiff } from './diff.js';
@@ -68,11 +74,8 @@ const DEFAULT_TIMING: Omit<PollTiming, 'caseBackoffBaseMs'> = {
   filterRetryAfterMs: FILTER_RETRY_AFTER_MS,
 };
 
-export interface CycleStats {
-  cycle: number;
-  fullSweep: boolean;
-  startedAt: string;
-  durationMs: number;
+/** What one pass (a cycle or a sweep) cost and did. */
+export interface PassCounters {
   /** Credentials that had followed cases and were not paused. */
   credentials: number;
   portalRequests: number;
@@ -83,6 +86,26 @@ export interface CycleStats {
   storeWrites: number;
   /** Outbox entries this cycle added. */
   enqueued: number;
+  /** Cases whose comments were read (listComments); the others had not moved. */
+  commentReads: number;
+}
+
+export interface CycleStats extends PassCounters {
+  cycle: number;
+  /** Some credential was read in full in this cycle (its first check since start). */
+  fullSweep: boolean;
+  /** A background sweep was running when this cycle started. */
+  sweepRunning: boolean;
+  startedAt: string;
+  durationMs: number;
+}
+
+export interface SweepStats extends PassCounters {
+  sweep: number;
+  startedAt: string;
+  durationMs: number;
+  /** Stopped before the end (shutdown). */
+  aborted: boolean;
 }
 
 export interface PollerDeps {
@@ -101,6 +124,11 @@ export interface PollerDeps {
 
 export interface Poller {
   runCycle(): Promise<CycleStats>;
+  /**
+   * One pass over every followed case of the credentials a cycle has already checked, beside
+   * the cycles (never blocking one). Resolves when done, or soon after `signal` aborts.
+   */
+  runSweep(signal?: AbortSignal): Promise<SweepStats>;
 }
 
 /** A request not sent because its credential was halted earlier in the cycle. */
@@ -129,15 +157,29 @@ interface CredentialRuntime {
   modified: Map<CaseNumber, { lastModifiedAt: string; readAt: number }>;
   /** Cases whose last fetch failed: not fetched before `until`, then fetched directly until one works. */
   backoff: Map<CaseNumber, { failures: number; until: number }>;
+  /**
+   * Per case: the newest lastModifiedAt (ms) whose case fields were applied to the store. A
+   * read older than that (a sweep's, overtaken by a cycle's) must not set them back.
+   */
+  applied: Map<CaseNumber, number>;
 }
 
 type CaseResult =
-  | { kind: 'ok'; kase: Case; comments: readonly Comment[]; commentsFetched: boolean }
+  | {
+      kind: 'ok';
+      kase: Case;
+      comments: readonly Comment[];
+      commentsFetched: boolean;
+      /** When (our clock) the read of this case started. */
+      readAt: number;
+    }
   | { kind: 'not-visible' }
   | { kind: 'failed' };
 
 interface CredentialOutcome {
   credentialId: string;
+  /** The credential's runtime `applied` map (read and updated inside the transaction). */
+  applied: Map<CaseNumber, number>;
   results: Map<CaseNumber, CaseResult>;
   /** The portal rejected the credential. */
   rejected: boolean;
@@ -191,15 +233,34 @@ class PendingComments {
 }
 const NONE: ReadonlySet<string> = new Set();
 
+/**
+ * The case as the diff should see it: the read itself, or, when a newer read of the case was
+ * already applied (a sweep overtaken by a cycle), the subscription's own fields, so that only
+ * the read's comments count. Comments are safe to apply from any read: they are new or not by
+ * id, and `seen` only grows.
+ */
+function effectiveCase(
+  applied: ReadonlyMap<CaseNumber, number>,
+  sub: DeepReadonly<SubscriptionState>,
+  kase: Case,
+): Case {
+  const newest = applied.get(sub.caseNumber);
+  const version = Date.parse(kase.lastModifiedAt);
+  if (newest === undefined || Number.isNaN(version) || version >= newest) return kase;
+  const { summary, status, severity, product, closed } = sub;
+  return { ...kase, summary, status, severity, product, closed };
+}
+
 function diffFor(
   pending: PendingComments,
   chat: DeepReadonly<ChatState>,
   sub: DeepReadonly<SubscriptionState>,
   result: Extract<CaseResult, { kind: 'ok' }>,
+  applied: ReadonlyMap<CaseNumber, number>,
 ): SubscriptionDiff {
   return diffSubscription({
     subscription: sub,
-    kase: result.kase,
+    kase: effectiveCase(applied, sub, result.kase),
     comments: result.comments,
     audience:
       chat.audience === 'customer' || chat.audience === 'both' ? chat.audience : 'associate',
@@ -253,7 +314,7 @@ function needsWrite(
       const sub = chat.subscriptions[caseNumber];
       if (!sub) continue;
       if (result.kind === 'not-visible') return true;
-      if (!isQuiet(diffFor(pending, chat, sub, result))) return true;
+      if (!isQuiet(diffFor(pending, chat, sub, result, o.applied))) return true;
     }
   }
   return false;
@@ -303,9 +364,14 @@ function applyOutcome(
         }
         continue;
       }
-      const diff = diffFor(pending, chat, sub, result);
+      const kase = effectiveCase(o.applied, sub, result.kase);
+      const diff = diffFor(pending, chat, sub, result, o.applied);
       if (isQuiet(diff)) continue;
-      const snapshot = caseSnapshot(caseNumber, result.kase);
+      if (kase === result.kase) {
+        const version = Date.parse(kase.lastModifiedAt);
+        if (!Number.isNaN(version)) o.applied.set(caseNumber, version);
+      }
+      const snapshot = caseSnapshot(caseNumber, kase);
       const destinations = destinationsOf(chat, context.destinations);
       for (const comment of diff.comments) {
         for (const d of destinations) {
@@ -387,6 +453,20 @@ function unchangedSinceRead(
   return !Number.isNaN(modifiedAt) && last.readAt - modifiedAt >= marginMs;
 }
 
+/** Cycle requests go first; a sweep's wait behind them (Bottleneck: lower number = sooner). */
+const CYCLE_PRIORITY = 1;
+const SWEEP_PRIORITY = 8;
+
+/** How a pass (a cycle or a sweep) asks, counts and records. */
+interface Pass<S extends PassCounters> {
+  kind: 'cycle' | 'sweep';
+  start: number;
+  stats: S;
+  /** Runs one portal request within the pass's share of poll.concurrency. */
+  schedule<T>(fn: () => Promise<T>): Promise<T>;
+  signal?: AbortSignal | undefined;
+}
+
 export function createPoller(deps: PollerDeps): Poller {
   const timing: PollTiming = {
     ...DEFAULT_TIMING,
@@ -396,6 +476,16 @@ export function createPoller(deps: PollerDeps): Poller {
   const log = deps.logger.child({ component: 'poller' });
   const runtimes = new Map<string, CredentialRuntime>();
   let cycle = 0;
+  let sweeps = 0;
+  let sweepRunning = false;
+  const keepClosedCases = deps.config.poll.keepClosedCases;
+
+  // One limiter for every portal request of this poller, so cycles and a sweep together never
+  // exceed poll.concurrency; a queued cycle request starts before any queued sweep request.
+  const limiter = new Bottleneck({ maxConcurrent: deps.config.poll.concurrency });
+  // The sweep never holds more than half the slots (at least one): a slow or hanging portal
+  // answer to a sweep request leaves room for the cycle's.
+  const sweepSlots = Math.max(1, Math.floor(deps.config.poll.concurrency / 2));
 
   const runtimeOf = (credentialId: string): CredentialRuntime => {
     let rt = runtimes.get(credentialId);
@@ -408,6 +498,7 @@ export function createPoller(deps: PollerDeps): Poller {
         clientWarned: false,
         modified: new Map(),
         backoff: new Map(),
+        applied: new Map(),
       };
       runtimes.set(credentialId, rt);
     }
@@ -424,7 +515,7 @@ export function createPoller(deps: PollerDeps): Poller {
       const cases = byCredential.get(cred.id) ?? new Set<CaseNumber>();
       byCredential.set(cred.id, cases);
       for (const sub of Object.values(chat.subscriptions)) {
-        if (isPollable(sub, deps.config.poll.keepClosedCases)) cases.add(sub.caseNumber);
+        if (isPollable(sub, keepClosedCases)) cases.add(sub.caseNumber);
       }
     }
     return new Map([...byCredential].map(([id, cases]) => [id, [...cases].sort()]));
@@ -440,27 +531,53 @@ export function createPoller(deps: PollerDeps): Poller {
     return wait;
   };
 
-  const pollCredential = async (
+  /**
+   * True when a case answer embeds a public comment that some chat following the case with
+   * this credential has neither seen nor waiting in its outbox: the answer shows something new,
+   * whatever lastModifiedAt says. `pending` is built only when a comment is not in `seen`.
+   */
+  const embedsUnseen = (
+    state: DeepReadonly<State>,
+    chats: readonly DeepReadonly<ChatState>[],
+    caseNumber: CaseNumber,
+    embedded: readonly Comment[],
+    pending: { of?: PendingComments },
+  ): boolean => {
+    const visible = embedded.filter((c) => c.isPublic && !c.isDraft);
+    if (visible.length === 0) return false;
+    return followers(chats, caseNumber, keepClosedCases).some((chat) => {
+      const seen = chat.subscriptions[caseNumber]?.seen ?? [];
+      const unseen = visible.filter((c) => !seen.includes(c.id));
+      if (unseen.length === 0) return false;
+      pending.of ??= new PendingComments(state.outbox);
+      const waiting = pending.of.of(chat.id, caseNumber);
+      return unseen.some((c) => !waiting.has(c.id));
+    });
+  };
+
+  const pollCredential = async <S extends PassCounters>(
     credentialId: string,
     cases: readonly CaseNumber[],
-    context: { cycleStart: number; fullSweep: boolean; limit: LimitFunction; stats: CycleStats },
+    pass: Pass<S>,
   ): Promise<CredentialOutcome | undefined> => {
-    const { stats } = context;
+    const { stats } = pass;
     const rt = runtimeOf(credentialId);
     const clog = log.child({ credentialId });
     // Forget what is no longer followed, so memory follows the subscriptions.
     const followed = new Set(cases);
-    for (const n of rt.modified.keys()) if (!followed.has(n)) rt.modified.delete(n);
-    for (const n of rt.backoff.keys()) if (!followed.has(n)) rt.backoff.delete(n);
+    for (const map of [rt.modified, rt.backoff, rt.applied]) {
+      for (const n of map.keys()) if (!followed.has(n)) map.delete(n);
+    }
     const outcome: CredentialOutcome = {
       credentialId,
+      applied: rt.applied,
       results: new Map(),
       rejected: false,
       incomplete: false,
     };
     if (cases.length === 0) {
       // Nothing followed: nothing to ask. A case added later was read by /add itself.
-      rt.lastCheckStart = context.cycleStart;
+      if (pass.kind === 'cycle') rt.lastCheckStart = pass.start;
       return undefined;
     }
     if (rt.pausedUntil > deps.clock.now()) return undefined;
@@ -479,16 +596,22 @@ export function createPoller(deps: PollerDeps): Poller {
     if (!client) return undefined;
     const portal = client;
     stats.credentials++;
+    // For embedsUnseen: the chats as they are now (a hint; transactions re-read the state).
+    const state = deps.store.read();
+    const chats = chatsUsing(state.chats, credentialId);
+    const pending: { of?: PendingComments } = {};
 
-    /** Stops the credential's remaining requests (auth, 429). */
+    /** Stops the credential's remaining requests (auth, 429, shutdown). */
     let halted = false;
     let rateLimitLogged = false;
     const request = <T>(fn: () => Promise<T>): Promise<T> =>
-      context.limit(async () => {
+      pass.schedule(async () => {
         // Requests already queued when the portal said 429 (or rejected the credential) are
         // not sent: it asked us to stop. `halted` is set here, before the limiter starts the
-        // next queued request.
-        if (halted) throw new HaltedError();
+        // next queued request. A 429 met by another pass pauses this one too.
+        if (halted || pass.signal?.aborted || rt.pausedUntil > deps.clock.now()) {
+          throw new HaltedError();
+        }
         stats.portalRequests++;
         try {
           return await fn();
@@ -500,7 +623,10 @@ export function createPoller(deps: PollerDeps): Poller {
         }
       });
     const failed = (caseNumber: CaseNumber | undefined, err: unknown): CaseResult | undefined => {
-      if (err instanceof HaltedError) return undefined;
+      if (err instanceof HaltedError) {
+        outcome.incomplete = true;
+        return undefined;
+      }
       stats.portalFailures++;
       const kind = isPortalError(err) ? err.kind : 'unexpected';
       const now = deps.clock.now();
@@ -553,33 +679,51 @@ export function createPoller(deps: PollerDeps): Poller {
       return { kind: 'failed' };
     };
 
-    const fetchCase = async (caseNumber: CaseNumber, onlyIfModified: boolean): Promise<void> => {
+    /**
+     * readCase, then listComments unless the case has not moved since its comments were last
+     * read (well after its last modification) and its answer embeds nothing unseen. A
+     * credential's first check reads every case's comments: nothing is known of them yet.
+     */
+    const fetchCase = async (caseNumber: CaseNumber): Promise<void> => {
       if (halted) return;
-      let kase: Case;
+      const readAt = deps.clock.now();
+      let read: CaseRead;
       try {
-        kase = await request(() => portal.getCase(caseNumber));
+        read = await request(() => portal.readCase(caseNumber));
       } catch (err) {
         const r = failed(caseNumber, err);
         if (r) outcome.results.set(caseNumber, r);
         return;
       }
-      if (
-        onlyIfModified &&
+      const { kase } = read;
+      stats.casesFetched++;
+      const unchanged =
         unchangedSinceRead(
           rt.modified.get(caseNumber),
           kase.lastModifiedAt,
           timing.sinceSafetyMarginMs,
-        )
-      ) {
-        stats.casesFetched++;
-        outcome.results.set(caseNumber, { kind: 'ok', kase, comments: [], commentsFetched: false });
+        ) && !embedsUnseen(state, chats, caseNumber, read.comments, pending);
+      if (unchanged) {
+        outcome.results.set(caseNumber, {
+          kind: 'ok',
+          kase,
+          comments: [],
+          commentsFetched: false,
+          readAt,
+        });
         return;
       }
       if (halted) return;
       try {
         const comments = await request(() => portal.listComments(caseNumber));
-        stats.casesFetched++;
-        outcome.results.set(caseNumber, { kind: 'ok', kase, comments, commentsFetched: true });
+        stats.commentReads++;
+        outcome.results.set(caseNumber, {
+          kind: 'ok',
+          kase,
+          comments,
+          commentsFetched: true,
+          readAt,
+        });
       } catch (err) {
         const r = failed(caseNumber, err);
         if (r) outcome.results.set(caseNumber, r);
@@ -588,12 +732,15 @@ export function createPoller(deps: PollerDeps): Poller {
 
     const now = deps.clock.now();
     const due = (n: CaseNumber) => (rt.backoff.get(n)?.until ?? 0) <= now;
-    const sweep = context.fullSweep || rt.lastCheckStart === undefined;
     let toFetch: CaseNumber[];
-    if (sweep || (rt.filterRetryAt !== undefined && now < rt.filterRetryAt)) {
+    if (
+      pass.kind === 'sweep' ||
+      rt.lastCheckStart === undefined ||
+      (rt.filterRetryAt !== undefined && now < rt.filterRetryAt)
+    ) {
       toFetch = cases.filter(due);
     } else {
-      const since = new Date((rt.lastCheckStart ?? now) - timing.sinceSafetyMarginMs);
+      const since = new Date(rt.lastCheckStart - timing.sinceSafetyMarginMs);
       let changed: Set<CaseNumber> | undefined;
       try {
         changed = new Set(await request(() => portal.changedCases(since)));
@@ -604,7 +751,7 @@ export function createPoller(deps: PollerDeps): Poller {
         rt.filterWarned = false;
       } catch (err) {
         const kind = isPortalError(err) ? err.kind : 'unexpected';
-        if (kind === 'auth' || kind === 'rate-limited') {
+        if (err instanceof HaltedError || kind === 'auth' || kind === 'rate-limited') {
           failed(undefined, err);
         } else {
           stats.portalFailures++;
@@ -627,12 +774,8 @@ export function createPoller(deps: PollerDeps): Poller {
         ? []
         : cases.filter((n) => due(n) && (!changed || changed.has(n) || rt.backoff.has(n)));
     }
-    // Outside a sweep, a case whose lastModifiedAt has not moved since we last read its
-    // comments (named by the filter only because of the safety margin, or polled in fallback)
-    // costs getCase alone. Sweeps read everything: they are the safety net.
-    const onlyIfModified = !sweep;
 
-    await Promise.all(toFetch.map((n) => fetchCase(n, onlyIfModified)));
+    await Promise.all(toFetch.map((n) => fetchCase(n)));
     return outcome;
   };
 
@@ -641,8 +784,10 @@ export function createPoller(deps: PollerDeps): Poller {
    * whether they are recorded. A batch that fails is retried one outcome at a time, so one
    * bad outcome cannot hold the others back.
    */
-  const writeBatch = async (batch: CredentialOutcome[], stats: CycleStats): Promise<boolean[]> => {
-    const keepClosedCases = deps.config.poll.keepClosedCases;
+  const writeBatch = async (
+    batch: CredentialOutcome[],
+    stats: PassCounters,
+  ): Promise<boolean[]> => {
     const state = deps.store.read();
     const pendingNow = new PendingComments(state.outbox);
     const writing = batch.filter((o) => needsWrite(state, o, pendingNow, keepClosedCases));
@@ -683,34 +828,38 @@ export function createPoller(deps: PollerDeps): Poller {
   };
 
   /** Settles a credential's runtime once its outcome is recorded (or not). */
-  const settle = (o: CredentialOutcome, recorded: boolean, cycleStart: number): void => {
+  const settle = (o: CredentialOutcome, recorded: boolean, pass: Pass<PassCounters>): void => {
     if (!recorded) return;
     const rt = runtimeOf(o.credentialId);
     for (const [caseNumber, result] of o.results) {
       if (result.kind === 'failed') continue;
       rt.backoff.delete(caseNumber);
       if (result.kind === 'ok' && result.commentsFetched) {
-        rt.modified.set(caseNumber, {
-          lastModifiedAt: result.kase.lastModifiedAt,
-          readAt: cycleStart,
-        });
+        // A cycle and a sweep may both have read the case: keep the later read.
+        const previous = rt.modified.get(caseNumber);
+        if (previous === undefined || previous.readAt <= result.readAt) {
+          rt.modified.set(caseNumber, {
+            lastModifiedAt: result.kase.lastModifiedAt,
+            readAt: result.readAt,
+          });
+        }
       }
     }
     if (o.rejected) {
-      // When the credential comes back (/setup), start over with a full sweep.
+      // When the credential comes back (/setup), start over with a full read.
       runtimes.delete(o.credentialId);
-    } else if (!o.incomplete) {
-      rt.lastCheckStart = cycleStart;
+    } else if (pass.kind === 'cycle' && !o.incomplete) {
+      rt.lastCheckStart = pass.start;
     }
   };
 
   /**
    * Group commit: the first finished credential is written at once; outcomes finishing while
    * a write is in flight are written together by the next one. Latency stays low when few
-   * credentials change, and a cycle where hundreds change costs a handful of writes, not
+   * credentials change, and a pass where hundreds change costs a handful of writes, not
    * hundreds (each write rewrites the whole db.json).
    */
-  const createCommitter = (stats: CycleStats, cycleStart: number) => {
+  const createCommitter = (pass: Pass<PassCounters>) => {
     let waiting: { o: CredentialOutcome; done: () => void }[] = [];
     let running = false;
     const drain = async (): Promise<void> => {
@@ -720,10 +869,10 @@ export function createPoller(deps: PollerDeps): Poller {
         waiting = [];
         const recorded = await writeBatch(
           batch.map((b) => b.o),
-          stats,
+          pass.stats,
         );
         batch.forEach((b, i) => {
-          settle(b.o, recorded[i] ?? false, cycleStart);
+          settle(b.o, recorded[i] ?? false, pass);
           b.done();
         });
       }
@@ -736,42 +885,94 @@ export function createPoller(deps: PollerDeps): Poller {
       });
   };
 
+  const counters = (): PassCounters => ({
+    credentials: 0,
+    portalRequests: 0,
+    casesFetched: 0,
+    portalFailures: 0,
+    storeWrites: 0,
+    enqueued: 0,
+    commentReads: 0,
+  });
+
   return {
     async runCycle() {
       cycle++;
-      const cycleStart = deps.clock.now();
-      const fullSweep = (cycle - 1) % Math.max(1, deps.config.poll.fullSweepEvery) === 0;
-      const stats: CycleStats = {
-        cycle,
-        fullSweep,
-        startedAt: new Date(cycleStart).toISOString(),
-        durationMs: 0,
-        credentials: 0,
-        portalRequests: 0,
-        casesFetched: 0,
-        portalFailures: 0,
-        storeWrites: 0,
-        enqueued: 0,
-      };
+      const start = deps.clock.now();
       const state = deps.store.read();
       for (const id of runtimes.keys()) {
         if (state.credentials[id] === undefined) runtimes.delete(id);
       }
-      const limit = pLimit(deps.config.poll.concurrency);
-      const commit = createCommitter(stats, cycleStart);
+      const planned = plan(state);
+      const stats: CycleStats = {
+        cycle,
+        fullSweep: [...planned.keys()].some((id) => runtimes.get(id)?.lastCheckStart === undefined),
+        sweepRunning,
+        startedAt: new Date(start).toISOString(),
+        durationMs: 0,
+        ...counters(),
+      };
+      const pass: Pass<CycleStats> = {
+        kind: 'cycle',
+        start,
+        stats,
+        schedule: (fn) => limiter.schedule({ priority: CYCLE_PRIORITY }, fn),
+      };
+      const commit = createCommitter(pass);
       await Promise.all(
-        [...plan(state)].map(async ([credentialId, cases]) => {
-          const o = await pollCredential(credentialId, cases, {
-            cycleStart,
-            fullSweep,
-            limit,
-            stats,
-          });
+        [...planned].map(async ([credentialId, cases]) => {
+          const o = await pollCredential(credentialId, cases, pass);
           if (o) await commit(o);
         }),
       );
-      stats.durationMs = deps.clock.now() - cycleStart;
+      stats.durationMs = deps.clock.now() - start;
       log.debug(stats, 'poll cycle done');
+      return stats;
+    },
+
+    async runSweep(signal) {
+      sweeps++;
+      const start = deps.clock.now();
+      const stats: SweepStats = {
+        sweep: sweeps,
+        startedAt: new Date(start).toISOString(),
+        durationMs: 0,
+        aborted: false,
+        ...counters(),
+      };
+      const slots = pLimit(sweepSlots);
+      const pass: Pass<SweepStats> = {
+        kind: 'sweep',
+        start,
+        stats,
+        schedule: (fn) => slots(() => limiter.schedule({ priority: SWEEP_PRIORITY }, fn)),
+        signal,
+      };
+      const commit = createCommitter(pass);
+      // Credentials a cycle has not checked yet get their full read there.
+      const planned = [...plan(deps.store.read())].filter(
+        ([id]) => runtimes.get(id)?.lastCheckStart !== undefined,
+      );
+      // A few credentials at a time: the outcomes held in memory stay small at any size.
+      const credentials = pLimit(sweepSlots);
+      sweepRunning = true;
+      log.debug({ sweep: sweeps, credentials: planned.length }, 'sweep started');
+      try {
+        await Promise.all(
+          planned.map(([credentialId, cases]) =>
+            credentials(async () => {
+              if (signal?.aborted) return;
+              const o = await pollCredential(credentialId, cases, pass);
+              if (o) await commit(o);
+            }),
+          ),
+        );
+      } finally {
+        sweepRunning = false;
+      }
+      stats.aborted = signal?.aborted ?? false;
+      stats.durationMs = deps.clock.now() - start;
+      log.debug(stats, 'sweep done');
       return stats;
     },
   };

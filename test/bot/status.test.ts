@@ -112,6 +112,7 @@ describe('/status', () => {
   it('shows an admin chat the version, uptime, last cycle, chats, subscriptions, queue and errors', async () => {
     const { h, metrics } = await start([ADMIN_CHAT]);
     metrics.recordCycle(h.clock.now() + 60_000, 1_234);
+    metrics.recordSweep(h.clock.now() + 30 * 60_000, 95_000, 10_000);
     for (let i = 0; i < 120; i++) metrics.recordPortalRequest();
     metrics.recordPortalRequest('transient');
     metrics.recordPortalRequest('transient');
@@ -154,6 +155,7 @@ describe('/status', () => {
     assert.match(text, /tickets-pushbot 1\.2\.3/);
     assert.match(text, /Up 3 h 5 min \(since 2026-05-04 10:00 UTC\)/);
     assert.match(text, /Last cycle: 2026-05-04 10:01 UTC \(3 h 4 min ago\), took 1\.2 s · 1 cycle/);
+    assert.match(text, /Last full check: 2 h 35 min ago, 10000 cases in 1 min/);
     assert.match(text, /Portal requests: 123 · errors: transient ×2, auth ×1/);
     assert.match(text, /Active 2 · inactive 1/);
     assert.match(text, /Following 3 cases \(1 not visible, 1 closed\)/);
@@ -170,6 +172,7 @@ describe('/status', () => {
     await h.send({ chatId: ADMIN_CHAT, text: '/status' });
     const text = h.repliesSince(ADMIN_CHAT, from).join('\n');
     assert.match(text, /Last cycle: none yet/);
+    assert.match(text, /Last full check: none yet/);
     assert.match(text, /errors: none/);
   });
 

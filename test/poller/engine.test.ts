@@ -494,4 +494,28 @@ describe('notification engine against the loopback portal (hydra, offline token)
     assert.match(texts(w.telegram, 3003)[1]!, /Found the cause/);
     assert.equal(w.logs.count(/changed-cases filter failed/), 1);
   });
+
+  it('starts a sweep every poll.fullSweepEvery cycles, beside the cycles', async () => {
+    const w = await world();
+    const r = await boot(w, { seed: ONE_CHAT, poll: { fullSweepEvery: 3 }, start: false });
+    const sweeps: boolean[] = [];
+    for (let i = 1; i <= 7; i++) {
+      const stats = await r.engine.runCycle();
+      await r.engine.sweepSettled();
+      sweeps.push(w.logs.count(/sweep started/) > sweeps.filter(Boolean).length);
+      assert.equal(stats.fullSweep, i === 1, `only the first cycle reads everything (${i})`);
+      w.clock.advance(MINUTE_MS);
+    }
+    // The first cycle counts as one; then every third cycle starts a sweep after it.
+    assert.deepEqual(sweeps, [false, false, false, true, false, false, true]);
+    const done = w.logs.lines().filter((l) => l.msg === 'sweep done');
+    assert.equal(done.length, 2);
+    assert.deepEqual(
+      done.map((l) => [l.casesFetched, l.portalRequests]),
+      [
+        [2, 2],
+        [2, 2],
+      ],
+    );
+  });
 });

@@ -11,6 +11,7 @@ import type { DeepReadonly, StateStore } from '../../src/store/store.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import { openJsonFileStore } from '../../src/store/json-file-store.js';
 import { MemoryPortal } from '../_helpers/memory-portal.js';
+import { waitUntil } from '../_helpers/wait.js';
 import {
   addComment,
   collectLogs,
@@ -278,21 +279,6 @@ describe('poll cycle', () => {
     );
   });
 
-  it('fetches every followed case directly every poll.fullSweepEvery cycles', async () => {
-    const r = await rig({ poll: { fullSweepEvery: 3 } });
-    const sweeps: boolean[] = [];
-    const getCases: number[] = [];
-    for (let i = 0; i < 7; i++) {
-      r.portal.calls.length = 0;
-      const s = await r.poller.runCycle();
-      sweeps.push(s.fullSweep);
-      getCases.push(r.portal.count('getCase'));
-      r.clock.advance(MINUTE_MS);
-    }
-    assert.deepEqual(sweeps, [true, false, false, true, false, false, true]);
-    assert.deepEqual(getCases, [2, 0, 0, 2, 0, 0, 2]);
-  });
-
   it('falls back to per-case polling when the filter fails, logs it once, and still delivers', async () => {
     const r = await rig();
     await r.poller.runCycle();
@@ -420,12 +406,11 @@ describe('poll cycle', () => {
     const kase = r.portal.cases.get('00000222')!;
     kase.visibleTo = ['someone-else'];
     kase.lastModifiedAt = new Date(r.clock.now()).toISOString();
-    // The filter lists only visible cases: the next full sweep finds out.
+    // The filter lists only visible cases: the next sweep finds out.
     await r.poller.runCycle();
     assert.equal(outbox(r).length, 0);
     r.clock.advance(MINUTE_MS);
-    const sweep = await r.poller.runCycle();
-    assert.equal(sweep.fullSweep, true);
+    await r.poller.runSweep();
     const sub = chat(r, 1001).subscriptions['00000222']!;
     assert.ok(sub.notVisibleAt);
     const notices = outbox(r).filter((e) => e.kind === 'notice');
@@ -437,6 +422,7 @@ describe('poll cycle', () => {
     for (let i = 0; i < 3; i++) {
       r.clock.advance(MINUTE_MS);
       await r.poller.runCycle();
+      await r.poller.runSweep();
     }
     assert.equal(r.portal.calls.filter((c) => c.caseNumber === '00000222').length, 0);
     assert.ok(
@@ -463,7 +449,7 @@ describe('poll cycle', () => {
     assert.deepEqual(commentIds(r), [c1.id]);
   });
 
-  it('sends no queued request once the portal said 429 during a sweep', async () => {
+  it('sends no queued request once the portal said 429 during a first full read', async () => {
     const r = await rig({
       poll: { concurrency: 1 },
       chats: [{ chatId: 1, token: 'token-a', cases: ['00000111', '00000222', '00000333'] }],
@@ -472,7 +458,7 @@ describe('poll cycle', () => {
     const stats = await r.poller.runCycle();
     assert.equal(r.portal.calls.length, 1);
     assert.equal(stats.portalRequests, 1);
-    // The sweep was cut short: it is done again once the pause is over.
+    // The read was cut short: it is done again once the pause is over.
     r.clock.advance(1001);
     r.portal.calls.length = 0;
     await r.poller.runCycle();
@@ -514,11 +500,11 @@ describe('poll cycle', () => {
     const r = await rig({
       wrapClient: (client) => ({
         ...client,
-        getCase: async (n) => {
+        readCase: async (n) => {
           const hook = during;
           during = undefined;
           if (hook) await hook();
-          return client.getCase(n);
+          return client.readCase(n);
         },
       }),
     });
@@ -710,5 +696,195 @@ describe('poll cycle', () => {
     r.clock.advance(5 * MINUTE_MS);
     await r.poller.runCycle();
     assert.deepEqual(commentIds(r), [good.id, held.id]);
+  });
+});
+
+/** A promise a test opens when it wants. */
+function gate(): { opened: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { opened, open };
+}
+
+/** Two more cases, so a sweep has more cases than its share of poll.concurrency. */
+function fourCasePortal(clock: ManualClock): MemoryPortal {
+  const portal = newPortal(clock);
+  portal.addCase({
+    number: '00000444',
+    lastModifiedAt: new Date(clock.now() - DAY_MS).toISOString(),
+  });
+  return portal;
+}
+const FOUR_CASES: ChatSeed[] = [
+  { chatId: 1001, token: 'token-a', cases: ['00000111', '00000222', '00000333', '00000444'] },
+];
+
+describe('sweep', () => {
+  it('reads each followed case with one request, and its comments only when something moved', async () => {
+    const r = await rig();
+    await r.poller.runCycle();
+    r.clock.advance(5 * MINUTE_MS);
+    r.portal.calls.length = 0;
+    const quiet = await r.poller.runSweep();
+    assert.equal(r.portal.count('getCase'), 2);
+    assert.equal(r.portal.count('listComments'), 0);
+    assert.deepEqual(
+      [quiet.portalRequests, quiet.casesFetched, quiet.commentReads, quiet.storeWrites],
+      [2, 2, 0, 0],
+    );
+    // A comment the filter did not name (the portal's index lagging: the case's date is older
+    // than the filter's window), on a portal that does not embed comments: the case's date
+    // moved, so the sweep reads its comments.
+    r.portal.embedComments = false;
+    const c1 = addComment(r.portal, r.clock, '00000222');
+    r.portal.cases.get('00000222')!.lastModifiedAt = new Date(
+      r.clock.now() - 10 * MINUTE_MS,
+    ).toISOString();
+    r.clock.advance(MINUTE_MS);
+    await r.poller.runCycle();
+    assert.deepEqual(commentIds(r), [], 'the filter missed it');
+    r.portal.calls.length = 0;
+    const found = await r.poller.runSweep();
+    assert.deepEqual(commentIds(r), [c1.id]);
+    assert.equal(r.portal.count('listComments'), 1);
+    assert.equal(found.enqueued, 1);
+  });
+
+  it('finds a comment whose case did not move, from the comments the case answer embeds', async () => {
+    const r = await rig();
+    await r.poller.runCycle();
+    r.clock.advance(5 * MINUTE_MS);
+    const yesterday = r.portal.cases.get('00000111')!.lastModifiedAt;
+    const c1 = addComment(r.portal, r.clock, '00000111');
+    r.portal.cases.get('00000111')!.lastModifiedAt = yesterday;
+    await r.poller.runCycle();
+    assert.deepEqual(commentIds(r), []);
+    r.portal.calls.length = 0;
+    await r.poller.runSweep();
+    assert.deepEqual(commentIds(r), [c1.id]);
+    assert.equal(r.portal.count('listComments'), 1);
+    // Pending in the outbox counts as known: the next sweep does not read it again.
+    r.portal.calls.length = 0;
+    await r.poller.runSweep();
+    assert.equal(r.portal.count('listComments'), 0);
+    assert.deepEqual(commentIds(r), [c1.id]);
+  });
+
+  it('leaves half of poll.concurrency to the cycles: a new comment goes out while sweep requests hang', async () => {
+    let hold: Promise<void> | undefined;
+    let held = 0;
+    const r = await rig({
+      portal: fourCasePortal(manualClock()),
+      chats: FOUR_CASES,
+      poll: { concurrency: 4 },
+      wrapClient: (client) => ({
+        ...client,
+        readCase: async (n) => {
+          if (hold) {
+            held++;
+            await hold;
+          }
+          return client.readCase(n);
+        },
+      }),
+    });
+    await r.poller.runCycle();
+    r.clock.advance(5 * MINUTE_MS);
+    const g = gate();
+    hold = g.opened;
+    const sweep = r.poller.runSweep();
+    // Two sweep requests hang (its half of the four slots); its other cases wait behind them.
+    await waitUntil(() => held === 2);
+    hold = undefined;
+    const c1 = addComment(r.portal, r.clock, '00000333');
+    r.portal.calls.length = 0;
+    const cycle = await r.poller.runCycle();
+    assert.equal(cycle.sweepRunning, true);
+    assert.deepEqual(commentIds(r), [c1.id]);
+    assert.equal(r.portal.count('changedCases'), 1);
+    assert.equal(held, 2, 'the sweep never took more than its two slots');
+    g.open();
+    const done = await sweep;
+    assert.equal(done.casesFetched, 4);
+    assert.deepEqual(commentIds(r), [c1.id], 'no duplicate from the sweep');
+  });
+
+  it('does not set a case status back when a sweep read older than a cycle read lands last', async () => {
+    let late: { hold: Promise<void> } | undefined;
+    let readsDone = 0;
+    const r = await rig({
+      wrapClient: (client) => ({
+        ...client,
+        readCase: async (n) => {
+          const pending = n === '00000111' ? late : undefined;
+          if (pending) late = undefined;
+          const read = await client.readCase(n);
+          readsDone++;
+          if (pending) await pending.hold;
+          return read;
+        },
+      }),
+    });
+    await r.poller.runCycle();
+    r.clock.advance(5 * MINUTE_MS);
+    const g = gate();
+    late = { hold: g.opened };
+    const before = readsDone;
+    // The sweep reads 00000111 while its status is "Waiting on Red Hat", and answers late.
+    const sweep = r.poller.runSweep();
+    await waitUntil(() => readsDone >= before + 2);
+    const k = r.portal.cases.get('00000111')!;
+    k.status = 'Waiting on Customer';
+    k.lastModifiedAt = new Date(r.clock.now()).toISOString();
+    r.clock.advance(MINUTE_MS);
+    await r.poller.runCycle();
+    assert.deepEqual(
+      outbox(r).map((e) => [e.kind, e.text]),
+      [['status', 'Waiting on Red Hat']],
+    );
+    g.open();
+    await sweep;
+    assert.equal(chat(r, 1001).subscriptions['00000111']!.status, 'Waiting on Customer');
+    assert.equal(outbox(r).length, 1, 'no status change back and forth');
+  });
+
+  it('stops at shutdown without sending its remaining requests', async () => {
+    const g = gate();
+    let holding = false;
+    const r = await rig({
+      portal: fourCasePortal(manualClock()),
+      chats: FOUR_CASES,
+      poll: { concurrency: 2 },
+      wrapClient: (client) => ({
+        ...client,
+        readCase: async (n) => {
+          if (holding) await g.opened;
+          return client.readCase(n);
+        },
+      }),
+    });
+    await r.poller.runCycle();
+    r.clock.advance(5 * MINUTE_MS);
+    holding = true;
+    const abort = new AbortController();
+    r.portal.calls.length = 0;
+    const sweep = r.poller.runSweep(abort.signal);
+    abort.abort();
+    g.open();
+    const stats = await sweep;
+    assert.equal(stats.aborted, true);
+    assert.ok(
+      r.portal.count('getCase') <= 1,
+      `at most the request in flight (${r.portal.count('getCase')})`,
+    );
+  });
+
+  it('leaves a credential no cycle has checked yet to the cycle (its first read is in full)', async () => {
+    const r = await rig();
+    const stats = await r.poller.runSweep();
+    assert.equal(stats.portalRequests, 0);
+    const cycle = await r.poller.runCycle();
+    assert.equal(cycle.fullSweep, true);
+    assert.equal(r.portal.count('listComments'), 2);
   });
 });
