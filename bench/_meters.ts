@@ -2,7 +2,9 @@
 // - CycleTracker: one record per poll cycle, built when the daemon logs "poll cycle done"
 //   (debug level, with the cycle's CycleStats): the daemon's own figures, plus what the fake
 //   portal received since the previous cycle, the daemon's CPU time and memory from /proc, the
-//   fake's own CPU, store writes ("state saved" lines) and whether db.json changed on disk.
+//   fake's own CPU, store writes ("state saved" lines) and whether db.json changed on disk;
+//   and one record per background sweep ("sweep started" / "sweep done"), so a cycle whose
+//   span overlapped a sweep is told apart from a quiet one.
 // - SendWatcher: when the fake Telegram accepted each sendMessage carrying a benchmark token.
 import { statSync } from 'node:fs';
 import { z } from 'zod';
@@ -28,6 +30,20 @@ const cycleLineSchema = z.object({
   portalFailures: z.number().int(),
   storeWrites: z.number().int(),
   enqueued: z.number().int(),
+  sweepRunning: z.boolean(),
+});
+const sweepLineSchema = z.object({
+  msg: z.literal('sweep done'),
+  sweep: z.number().int(),
+  durationMs: z.number(),
+  credentials: z.number().int(),
+  portalRequests: z.number().int(),
+  casesFetched: z.number().int(),
+  commentReads: z.number().int(),
+  portalFailures: z.number().int(),
+  storeWrites: z.number().int(),
+  enqueued: z.number().int(),
+  aborted: z.boolean(),
 });
 const portalRequestLineSchema = z.object({
   msg: z.literal('portal request'),
@@ -59,6 +75,10 @@ export interface CycleRecord {
   portalFailures: number;
   storeWrites: number;
   enqueued: number;
+  /** A background sweep was running when the cycle started (the daemon's flag). */
+  sweepRunning: boolean;
+  /** A sweep ran at some moment since the previous cycle's line: its requests are in `fake`. */
+  sweepOverlap: boolean;
   /** performance.now() in the bench process when the cycle's log line arrived. */
   doneAt: number;
   /** Since the previous cycle's line (or since the daemon started, for the first). */
@@ -78,8 +98,30 @@ export interface CycleRecord {
   requestMs: number[];
 }
 
+export interface SweepRecord {
+  sweep: number;
+  /** performance.now() in the bench process at "sweep started" and "sweep done". */
+  startedAt: number;
+  doneAt: number;
+  /** The daemon's figures (SweepStats). */
+  durationMs: number;
+  credentials: number;
+  portalRequests: number;
+  casesFetched: number;
+  commentReads: number;
+  portalFailures: number;
+  storeWrites: number;
+  enqueued: number;
+  aborted: boolean;
+  /** Daemon CPU over the sweep, ms (the cycles that ran meanwhile included). */
+  daemonCpuMs: number;
+}
+
 export interface CycleTracker {
   readonly cycles: readonly CycleRecord[];
+  readonly sweeps: readonly SweepRecord[];
+  /** When the sweep running now started (bench clock); undefined when none runs. */
+  sweepActiveSince(): number | undefined;
   /** "poll cycle done" lines whose fields did not match CycleStats (should stay empty). */
   readonly malformed: readonly string[];
   /** Resolves with the first record matching `predicate` (looking at past ones too). */
@@ -130,7 +172,10 @@ export function trackCycles(deps: {
 }): CycleTracker {
   const { daemon, portal } = deps;
   const cycles: CycleRecord[] = [];
+  const sweeps: SweepRecord[] = [];
   const malformed: string[] = [];
+  let sweepStart: { at: number; cpu: number } | undefined;
+  let sweepSincePrevious = false;
   let previousAt = performance.now();
   let previousCpu = cpuTimeMs(daemon.pid);
   let previousFakesCpu = fakesCpuMs();
@@ -148,6 +193,26 @@ export function trackCycles(deps: {
       if (parsed.success) requestMs.push(parsed.data.durationMs);
       return;
     }
+    if (line.msg === 'sweep started') {
+      sweepStart = { at, cpu: cpuTimeMs(daemon.pid) };
+      sweepSincePrevious = true;
+      return;
+    }
+    if (line.msg === 'sweep done') {
+      const sweep = sweepLineSchema.safeParse(line);
+      if (!sweep.success) malformed.push(JSON.stringify(line));
+      else {
+        const { msg: _msg, ...stats } = sweep.data;
+        sweeps.push({
+          ...stats,
+          startedAt: sweepStart?.at ?? at - stats.durationMs,
+          doneAt: at,
+          daemonCpuMs: sweepStart ? cpuTimeMs(daemon.pid) - sweepStart.cpu : Number.NaN,
+        });
+      }
+      sweepStart = undefined;
+      return;
+    }
     if (line.msg !== 'poll cycle done') return;
     const parsed = cycleLineSchema.safeParse(line);
     if (!parsed.success) {
@@ -161,6 +226,7 @@ export function trackCycles(deps: {
     const { msg: _msg, ...stats } = parsed.data;
     cycles.push({
       ...stats,
+      sweepOverlap: sweepSincePrevious || sweepStart !== undefined,
       doneAt: at,
       sincePreviousMs: at - previousAt,
       daemonCpuMs: cpu - previousCpu,
@@ -179,10 +245,13 @@ export function trackCycles(deps: {
     previousStamp = stamp;
     stateSaved = 0;
     requestMs = [];
+    sweepSincePrevious = false;
   });
 
   return {
     cycles,
+    sweeps,
+    sweepActiveSince: () => sweepStart?.at,
     malformed,
     async waitForCycle(predicate, timeoutMs, what) {
       return waitFor(() => cycles.find(predicate), { timeoutMs, what, daemon });
