@@ -211,6 +211,8 @@ export function trackCycles(deps: {
         });
       }
       sweepStart = undefined;
+      // Its last requests are in the fake's counts until the next cycle's line.
+      sweepSincePrevious = true;
       return;
     }
     if (line.msg !== 'poll cycle done') return;

@@ -84,7 +84,7 @@ const BURST_TIMEOUT_PER_MESSAGE_MS = 200;
 const CYCLES_AFTER_BURST = 2;
 /** How often db.json is read while waiting for the outbox to empty. */
 const OUTBOX_POLL_MS = 250;
-/** A full sweep further apart than this many cycles is not waited for. */
+/** A sweep further apart than this many cycles is not waited for. */
 const MAX_CYCLES_TO_WAIT_FOR_SWEEP = 50;
 const MS_PER_S = 1000;
 
@@ -292,7 +292,7 @@ function printReport(report: Report): void {
   console.log('');
   console.log(
     `tickets-pushbot benchmark — ${options.chats} chats × ${options.cases} cases = ${fmt(report.subscriptions)} subscriptions, ` +
-      `poll interval ${options.intervalSeconds} s, full sweep every ${options.fullSweepEvery} cycles` +
+      `poll interval ${options.intervalSeconds} s, sweep every ${options.fullSweepEvery} cycles` +
       (options.nodeFlags.length > 0 ? `, daemon node flags: ${options.nodeFlags.join(' ')}` : ''),
   );
   console.log(
@@ -364,7 +364,7 @@ interface Session {
   say: (text: string) => void;
 }
 
-/** Phase 2: quiet cycles and the next full sweep. */
+/** Phase 2: quiet cycles and the next sweep. */
 async function measureQuiet(
   session: Session,
   first: CycleRecord,
@@ -452,7 +452,7 @@ async function measureQuiet(
     pass: undefined,
   });
   rows.push({
-    measure: 'Start: first cycle (full sweep + token exchanges)',
+    measure: 'Start: first cycle (every case and its comments + token exchanges)',
     value:
       `${fmt(first.fake.total)} requests (${first.fake.token} token), ${fmt(first.durationMs)} ms; ` +
       `${fmt(startupMs)} ms from spawn to its end; ${first.storeWrites} store writes`,
@@ -824,7 +824,7 @@ async function run(options: Options, cleanup: Cleanup): Promise<Report> {
     },
   );
   const tracker = trackCycles({ daemon, portal, dbPath });
-  say(`daemon pid ${daemon.pid} started; waiting for its first cycle (a full sweep)`);
+  say(`daemon pid ${daemon.pid} started; waiting for its first cycle (every case read)`);
   const first = await tracker.waitForCycle(
     (c) => c.cycle === 1,
     STARTUP_TIMEOUT_MS + subscriptions * STARTUP_TIMEOUT_PER_SUBSCRIPTION_MS,
