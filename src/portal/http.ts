@@ -8,6 +8,7 @@ import { HttpsProxyAgent } from 'https-proxy-agent';
 import type { Env } from '../config.js';
 import type { Logger } from '../logger.js';
 import { errorFromNetwork, type PortalResponse } from './errors.js';
+import { PortalError } from './types.js';
 import { proxyForUrl } from './proxy.js';
 import type { PortalErrorKind } from './types.js';
 
@@ -86,6 +87,11 @@ export function createPortalHttp(options: PortalHttpOptions): PortalHttp {
 
   // One agent per proxy URL, reused so tunnels to the portal can be kept alive.
   const proxyAgents = new Map<string, Agent>();
+  // Requests whose CONNECT the proxy refused. https-proxy-agent then replays the proxy's answer
+  // (a 403 of a corporate proxy's policy, a 407) as if the portal had sent it, where a 403
+  // would read as "you cannot see this case" and stop its polling. The agent tells us which
+  // request it was ('proxyConnect' with the ClientRequest), and axios hands that request back.
+  const refusedByProxy = new WeakMap<object, number>();
   const agentFor = (url: string): Agent | undefined => {
     const proxy = proxyForUrl(url, options.env);
     if (proxy === undefined) return undefined;
@@ -93,7 +99,11 @@ export function createPortalHttp(options: PortalHttpOptions): PortalHttp {
     if (agent === undefined) {
       // CONNECT tunnels for https: and http: targets alike: the proxy never sees our headers
       // in clear for https, and one code path serves both.
-      agent = new HttpsProxyAgent(proxy, { keepAlive: true });
+      const created = new HttpsProxyAgent(proxy, { keepAlive: true });
+      created.on('proxyConnect', (connect: { statusCode?: number }, req: object) => {
+        if (connect.statusCode !== 200) refusedByProxy.set(req, connect.statusCode ?? 0);
+      });
+      agent = created;
       proxyAgents.set(proxy, agent);
     }
     return agent;
@@ -121,6 +131,20 @@ export function createPortalHttp(options: PortalHttpOptions): PortalHttp {
           ...(agent !== undefined ? { httpAgent: agent, httpsAgent: agent } : {}),
         });
         const durationMs = Math.round(performance.now() - started);
+        const proxyStatus: unknown = response.request;
+        const refused =
+          typeof proxyStatus === 'object' && proxyStatus !== null
+            ? refusedByProxy.get(proxyStatus)
+            : undefined;
+        if (refused !== undefined) {
+          throw new PortalError(
+            'transient',
+            refused === 407
+              ? 'The HTTP proxy asked for credentials (407): put them in the proxy URL, e.g. http://user:password@proxy:3128.'
+              : `The HTTP proxy refused to connect to Red Hat's portal (HTTP ${refused}); check the proxy's rules and NO_PROXY.`,
+            { status: refused, endpoint },
+          );
+        }
         options.onRequest?.(kindOfStatus(response.status));
         options.logger.debug(
           { ...logFields, status: response.status, durationMs },
@@ -133,12 +157,15 @@ export function createPortalHttp(options: PortalHttpOptions): PortalHttp {
           endpoint,
         };
       } catch (err) {
-        const error = errorFromNetwork(err, {
-          endpoint,
-          timeoutSeconds: options.timeoutSeconds,
-          maxResponseBytes: options.maxResponseBytes,
-          timedOut,
-        });
+        const error =
+          err instanceof PortalError
+            ? err
+            : errorFromNetwork(err, {
+                endpoint,
+                timeoutSeconds: options.timeoutSeconds,
+                maxResponseBytes: options.maxResponseBytes,
+                timedOut,
+              });
         const durationMs = Math.round(performance.now() - started);
         options.onRequest?.(error.kind);
         options.logger.debug(

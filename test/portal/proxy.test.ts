@@ -6,7 +6,7 @@ import net from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { proxyForUrl } from '../../src/portal/proxy.js';
 import { startFakePortal, type FakePortal } from '../_helpers/fake-portal.js';
-import { APIS, USER, credential, makeFactory } from './helpers.js';
+import { APIS, USER, credential, makeFactory, rejectsWithKind } from './helpers.js';
 
 describe('proxy choice', () => {
   const PROXY = 'http://proxy.corp.example:3128';
@@ -65,6 +65,8 @@ interface LoopbackProxy {
   tunnelledRequests: string[];
   /** Absolute-form requests proxied without a tunnel. */
   forwarded: string[];
+  /** When set, every CONNECT is answered with this status (a proxy's policy, 407). */
+  refuseWith: number | undefined;
   close(): Promise<void>;
 }
 
@@ -74,6 +76,17 @@ async function startLoopbackProxy(): Promise<LoopbackProxy> {
   const tunnelledRequests: string[] = [];
   const forwarded: string[] = [];
   const sockets = new Set<net.Socket>();
+  const proxy: LoopbackProxy = {
+    url: '',
+    tunnels,
+    tunnelledRequests,
+    forwarded,
+    refuseWith: undefined,
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
   const server = http.createServer((req, res) => {
     forwarded.push(`${req.method} ${req.url}`);
     const target = new URL(req.url ?? '/');
@@ -102,6 +115,12 @@ async function startLoopbackProxy(): Promise<LoopbackProxy> {
     const authority = req.url ?? '';
     tunnels.push(authority);
     const [host, port] = authority.split(':');
+    if (proxy.refuseWith !== undefined) {
+      client.end(
+        `HTTP/1.1 ${proxy.refuseWith} Refused by policy\r\nContent-Length: 0\r\nProxy-Authenticate: Basic realm="corp"\r\n\r\n`,
+      );
+      return;
+    }
     if (host !== '127.0.0.1') {
       client.end('HTTP/1.1 403 Forbidden\r\n\r\n');
       return;
@@ -127,16 +146,8 @@ async function startLoopbackProxy(): Promise<LoopbackProxy> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   assert.ok(address !== null && typeof address === 'object');
-  return {
-    url: `http://127.0.0.1:${address.port}`,
-    tunnels,
-    tunnelledRequests,
-    forwarded,
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  proxy.url = `http://127.0.0.1:${address.port}`;
+  return proxy;
 }
 
 describe('portal traffic through an HTTP proxy', () => {
@@ -199,6 +210,22 @@ describe('portal traffic through an HTTP proxy', () => {
     assert.deepEqual(proxy.tunnels, []);
     assert.deepEqual(proxy.forwarded, []);
   });
+
+  for (const status of [403, 407]) {
+    it(`reports a proxy that refuses the tunnel (${status}) as the proxy's doing, not as a case the user cannot see`, async () => {
+      proxy.refuseWith = status;
+      try {
+        const client = makeFactory({ fake, api: 'hydra', env: { HTTP_PROXY: proxy.url } }).create(
+          credential('basic'),
+        );
+        const err = await rejectsWithKind(client.getCase('00012345'), 'transient');
+        assert.match(err.message, status === 407 ? /proxy asked for credentials/ : /proxy refused/);
+        assert.equal(fake.requests.length, 0);
+      } finally {
+        proxy.refuseWith = undefined;
+      }
+    });
+  }
 
   it('goes direct for an http: portal when only HTTPS_PROXY is set', async () => {
     const client = makeFactory({ fake, api: 'hydra', env: { HTTPS_PROXY: proxy.url } }).create(
