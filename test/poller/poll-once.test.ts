@@ -809,6 +809,49 @@ describe('sweep', () => {
     assert.deepEqual(commentIds(r), [c1.id], 'no duplicate from the sweep');
   });
 
+  it("lets the cycle's requests go before the sweep's queued ones", async () => {
+    // concurrency 2: the sweep may hold one slot; when both are busy, a queued cycle request
+    // starts before a queued sweep request, whichever came first.
+    const clock = manualClock();
+    const portal = newPortal(clock);
+    for (let i = 4; i <= 9; i++) {
+      portal.addCase({
+        number: `00000${i}${i}${i}`,
+        lastModifiedAt: new Date(clock.now() - DAY_MS).toISOString(),
+      });
+    }
+    const sweepCases = ['00000444', '00000555', '00000666', '00000777', '00000888', '00000999'];
+    const r = await rig({
+      clock,
+      portal,
+      poll: { concurrency: 2 },
+      chats: [
+        { chatId: 1001, token: 'token-a', cases: sweepCases },
+        { chatId: 1002, token: 'token-b', cases: ['00000111', '00000222', '00000333'] },
+      ],
+    });
+    await r.poller.runCycle();
+    r.clock.advance(5 * MINUTE_MS);
+    // Only token-a's cases are swept from here: token-b is checked by the cycle.
+    for (const n of ['00000111', '00000222', '00000333']) addComment(r.portal, r.clock, n);
+    r.portal.calls.length = 0;
+    const sweep = r.poller.runSweep();
+    const cycle = await r.poller.runCycle();
+    const cycleCalls = r.portal.calls.filter((c) => c.credential === 'token-b').length;
+    const lastCycleCall = r.portal.calls.findLastIndex((c) => c.credential === 'token-b');
+    const sweepCallsBefore = r.portal.calls
+      .slice(0, lastCycleCall)
+      .filter((c) => c.credential === 'token-a').length;
+    await sweep;
+    assert.equal(cycle.enqueued, 3);
+    // changedCases, then readCase and listComments for each of the three cases.
+    assert.equal(cycleCalls, 7);
+    assert.ok(
+      sweepCallsBefore <= 2,
+      `the sweep took turns while the cycle waited: ${sweepCallsBefore} sweep requests before its last`,
+    );
+  });
+
   it('does not set a case status back when a sweep read older than a cycle read lands last', async () => {
     let late: { hold: Promise<void> } | undefined;
     let readsDone = 0;
