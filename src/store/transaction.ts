@@ -211,7 +211,8 @@ function detach<T>(value: T): T {
   if (isDraft(value)) return structuredClone(current(value as object)) as T;
   if (Array.isArray(value)) {
     const items: unknown[] = value;
-    return (items.some((v) => v !== detach(v)) ? items.map(detach) : value) as T;
+    const detached = items.map(detach);
+    return (detached.some((v, i) => v !== items[i]) ? detached : value) as T;
   }
   if (!isPlainObject(value)) return value;
   let copy: Record<string, unknown> | undefined;
