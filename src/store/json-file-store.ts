@@ -21,7 +21,9 @@ import { lock } from 'proper-lockfile';
 import { z } from 'zod';
 import type { Logger } from '../logger.js';
 import { STATE_VERSION, StateFormatError, emptyState, parseState, type State } from './schema.js';
+import { createStateTextWriter } from './state-text.js';
 import { StoreError, type DeepReadonly, type StateStore } from './store.js';
+import { freezeState, runTransaction } from './transaction.js';
 
 export interface JsonFileStoreOptions {
   /** db.json; its folder is created (mode 0700) if absent. */
@@ -67,15 +69,6 @@ function storePaths(path: string): StorePaths {
   };
 }
 
-/**
- * The on-disk text. Compact JSON: it is ~30% smaller and faster to produce than an indented
- * one, and the same text is compared to decide whether anything changed (one serialisation per
- * update). `jq . db.json` shows it readably.
- */
-function serialize(state: State): string {
-  return JSON.stringify(state);
-}
-
 export async function openJsonFileStore(options: JsonFileStoreOptions): Promise<StateStore> {
   const log = options.logger.child({ component: 'store' });
   const paths = storePaths(options.path);
@@ -113,8 +106,11 @@ export async function openJsonFileStore(options: JsonFileStoreOptions): Promise<
     throw err;
   }
 
-  let committed = loaded.state;
-  let committedText = serialize(committed);
+  // Frozen, and shared with the next committed state wherever a transaction left it alone.
+  let committed: DeepReadonly<State> = freezeState(loaded.state);
+  // The on-disk text is compact JSON (JSON.stringify's), ~30% smaller than an indented one;
+  // `jq . db.json` shows it readably.
+  const textWriter = createStateTextWriter();
   // False until db.json exists: the first write has no previous version to keep as .bak.
   let onDisk = loaded.onDisk;
   let writes = 0;
@@ -130,25 +126,14 @@ export async function openJsonFileStore(options: JsonFileStoreOptions): Promise<
     if (lockLost) {
       throw new StoreError(`lost the lock on ${paths.db}; refusing to write`, { cause: lockLost });
     }
-    // A private deep copy for fn. Parsing the committed text gives the same result as
-    // structuredClone for a validated state (plain JSON values only) in about half the time
-    // (bench/store-write.ts, 10,000 subscriptions: ~10 ms against ~20-25 ms).
-    const draft: State = parseCommittedText(committedText);
-    const result = fn(draft);
-    if (isThenable(result)) {
-      // Changes made after an await would be silently lost: refuse the whole transaction.
-      throw new StoreError('update(fn): fn must be synchronous (it returned a promise)');
-    }
-    // Most updates (a poll that found nothing new) change nothing: a structural comparison
-    // settles that without validating and serialising the whole state again.
-    if (sameJson(draft, committed)) return result;
-    const next = parseState(draft);
-    const text = serialize(next);
-    if (text === committedText) return result;
-    await writeAtomically(paths, text, onDisk, log);
-    log.debug({ bytes: text.length }, 'state saved');
+    // fn gets a copy-on-write draft; only what it changed is validated (transaction.ts). Most
+    // updates (a poll that found nothing new) change nothing and cost next to nothing.
+    const { result, next } = runTransaction(committed, fn);
+    if (next === undefined) return result;
+    const bytes = textWriter.encode(next);
+    await writeAtomically(paths, bytes, onDisk, log);
+    log.debug({ bytes: bytes.length }, 'state saved');
     committed = next;
-    committedText = text;
     onDisk = true;
     writes++;
     return result;
@@ -187,57 +172,6 @@ export async function openJsonFileStore(options: JsonFileStoreOptions): Promise<
       return closing;
     },
   };
-}
-
-// The committed text is our own JSON.stringify of a validated State.
-function parseCommittedText(text: string): State {
-  return JSON.parse(text) as State;
-}
-
-/**
- * True when `a` and `b` serialise to the same JSON, ignoring key order (keys whose value is
- * undefined count as absent, as in JSON.stringify). Anything that is not a plain JSON value
- * (a Date, a Map, a function) is never equal, so it goes on to validation, which refuses it.
- */
-function sameJson(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) {
-      if (!sameJson(a[i], b[i])) return false;
-    }
-    return true;
-  }
-  if (Array.isArray(b)) return false;
-  if (
-    Object.getPrototypeOf(a) !== Object.prototype ||
-    Object.getPrototypeOf(b) !== Object.prototype
-  ) {
-    return false;
-  }
-  const left = a as Record<string, unknown>;
-  const right = b as Record<string, unknown>;
-  let leftKeys = 0;
-  for (const key of Object.keys(left)) {
-    const value = left[key];
-    if (value === undefined) continue;
-    leftKeys++;
-    if (!Object.hasOwn(right, key) || !sameJson(value, right[key])) return false;
-  }
-  let rightKeys = 0;
-  for (const key of Object.keys(right)) {
-    if (right[key] !== undefined) rightKeys++;
-  }
-  return leftKeys === rightKeys;
-}
-
-function isThenable(value: unknown): boolean {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }
 
 function errorCode(err: unknown): string | undefined {
@@ -518,7 +452,7 @@ async function tightenMode(path: string, log: Logger): Promise<void> {
 
 async function writeAtomically(
   paths: StorePaths,
-  text: string,
+  bytes: Uint8Array,
   dbExists: boolean,
   log: Logger,
 ): Promise<void> {
@@ -527,7 +461,7 @@ async function writeAtomically(
     try {
       // The mode argument only applies to a new file and is narrowed by the umask.
       await fh.chmod(FILE_MODE);
-      await fh.writeFile(text, 'utf8');
+      await fh.writeFile(bytes);
       await fh.sync();
     } finally {
       await fh.close();

@@ -74,6 +74,35 @@ describe('JSON file store', () => {
       assert.equal(second.writeCount, 0);
     });
 
+    it('writes exactly the compact JSON of the committed state, also after partial changes', async () => {
+      const store = await open();
+      await store.update((draft) => {
+        for (const id of [1, 2, 3])
+          draft.chats[String(id)] = makeChat(id, [makeSubscription('11')]);
+        draft.credentials['c'] = makeCredential('c', box.encrypt('token'));
+      });
+      await store.update((draft) => {
+        // Multi-byte text: the file is UTF-8, the cached pieces must be measured in bytes.
+        draft.chats['2']!.title = 'Équipe ☕ 日本 🚀';
+        delete draft.chats['1'];
+        draft.outbox.push({
+          id: 'notice:1',
+          chatId: 2,
+          destination: 'telegram',
+          kind: 'notice',
+          text: 'ünïcödé ✓',
+          createdAt: '2024-05-01T10:00:00.000Z',
+          attempts: 0,
+        });
+      });
+      await store.update((draft) => {
+        draft.chats['3']!.subscriptions['11']!.seen.push('c9');
+      });
+      assert.equal(await readFile(path, 'utf8'), JSON.stringify(store.read()));
+      const reopened = parseState(JSON.parse(await readFile(path, 'utf8')));
+      assert.deepEqual(reopened, JSON.parse(JSON.stringify(store.read())));
+    });
+
     it('keeps the previous version in db.json.bak', async () => {
       const store = await open();
       await store.update((draft) => {

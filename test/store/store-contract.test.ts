@@ -222,6 +222,49 @@ for (const adapter of [memoryAdapter(), jsonFileAdapter()]) {
       assert.equal(store.read().chats['4']?.active, false);
     });
 
+    it('hands out a committed state nobody can change in place', async () => {
+      await store.update((draft) => {
+        draft.chats['10'] = makeChat(10, [makeSubscription('00000010', ['c1'])]);
+      });
+      const state = store.read();
+      assert.throws(() => {
+        (state.chats['10'] as { active: boolean }).active = false;
+      }, TypeError);
+      assert.throws(() => {
+        (state.chats['10']?.subscriptions['00000010']?.seen as string[]).push('c2');
+      }, TypeError);
+      assert.equal(store.read().chats['10']?.active, true);
+    });
+
+    it("keeps the caller's own objects out of the committed state", async () => {
+      const chat = makeChat(11, [makeSubscription('00000011', ['c1'])]);
+      await store.update((draft) => {
+        draft.chats['11'] = chat;
+      });
+      // The caller may go on using its object: it is neither frozen nor shared.
+      chat.active = false;
+      chat.subscriptions['00000011']!.seen.push('c2');
+      assert.equal(store.read().chats['11']?.active, true);
+      assert.deepEqual(store.read().chats['11']?.subscriptions['00000011']?.seen, ['c1']);
+    });
+
+    it('resolves with a usable copy when fn returns part of its draft', async () => {
+      await store.update((draft) => {
+        draft.chats['12'] = makeChat(12, [makeSubscription('00000012', ['c1'])]);
+      });
+      const returned = await store.update((draft) => {
+        const chat = draft.chats['12']!;
+        chat.title = 'renamed';
+        return { chat, seen: chat.subscriptions['00000012']!.seen };
+      });
+      // Readable after the transaction, and the caller's to change.
+      assert.equal(returned.chat.title, 'renamed');
+      returned.seen.push('mine');
+      assert.deepEqual(returned.seen, ['c1', 'mine']);
+      assert.deepEqual(store.read().chats['12']?.subscriptions['00000012']?.seen, ['c1']);
+      assert.equal(store.read().chats['12']?.title, 'renamed');
+    });
+
     it('waits for queued updates on close, then refuses new ones; close is idempotent', async () => {
       const pending = store.update((draft) => {
         draft.chats['6'] = makeChat(6);
