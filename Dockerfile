@@ -25,4 +25,7 @@ USER node
 # The scheduler touches /data/heartbeat after every poll cycle; a stale file means a hung daemon.
 HEALTHCHECK --interval=60s --timeout=10s --start-period=120s --retries=3 \
   CMD ["node", "dist/healthcheck.js"]
-CMD ["node", "dist/main.js"]
+# The same V8 flags as `npm start`: they make V8 collect garbage sooner instead of growing the
+# heap to the allocation rate (docs/benchmarks.md: at 10,000 subscriptions the peak RSS halves
+# for about a third more CPU). None caps the heap, so none can make the daemon run out of memory.
+CMD ["node", "--max-semi-space-size=4", "--initial-old-space-size=32", "--heap-growing-percent=25", "dist/main.js"]

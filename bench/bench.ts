@@ -34,6 +34,7 @@ import { SINCE_SAFETY_MARGIN_MS } from '../src/poller/poll-once.js';
 import { parseState } from '../src/store/schema.js';
 import { startFakePortal, type FakePortal } from '../test/_helpers/fake-portal.js';
 import { startFakeTelegram } from '../test/_helpers/fake-telegram.js';
+import { npmStartNodeFlags } from '../test/_helpers/shipped-node-flags.js';
 import { cpuTimeMs, memoryMB, spawnDaemon, type DaemonProcess } from './_daemon-process.js';
 import {
   benchToken,
@@ -113,7 +114,8 @@ const USAGE = `Usage: npm run bench [-- options]
   --quiet-cycles Q      quiet cycles measured (default 10)
   --history H           existing (seen) comments per case (default 5)
   --seed S              picks the same chats and cases again (default 1)
-  --node-flags="F …"    node flags for the daemon, e.g. --node-flags="--max-old-space-size=256"
+  --node-flags="F …"    node flags for the daemon (default: those of npm start and the Docker
+                        image; --node-flags="" runs a bare node dist/main.js)
   --json FILE           also write every figure as JSON`;
 
 function parseOptions(argv: string[]): Options {
@@ -162,7 +164,10 @@ function parseOptions(argv: string[]): Options {
     quietCycles: integer('quiet-cycles', values['quiet-cycles'], 10, 1),
     history: integer('history', values.history, 5, 0),
     seed: integer('seed', values.seed, 1, 0),
-    nodeFlags: (values['node-flags'] ?? '').split(/\s+/).filter((f) => f !== ''),
+    nodeFlags:
+      values['node-flags'] !== undefined
+        ? values['node-flags'].split(/\s+/).filter((f) => f !== '')
+        : npmStartNodeFlags(),
     json: values.json,
   };
 }
@@ -293,7 +298,7 @@ function printReport(report: Report): void {
   console.log(
     `tickets-pushbot benchmark — ${options.chats} chats × ${options.cases} cases = ${fmt(report.subscriptions)} subscriptions, ` +
       `poll interval ${options.intervalSeconds} s, sweep every ${options.fullSweepEvery} cycles` +
-      (options.nodeFlags.length > 0 ? `, daemon node flags: ${options.nodeFlags.join(' ')}` : ''),
+      `, daemon node flags: ${options.nodeFlags.length > 0 ? options.nodeFlags.join(' ') : 'none'}`,
   );
   console.log(
     `machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memory} RAM, Node ${machine.node}, Linux ${machine.kernel}, ${machine.date}`,
