@@ -451,8 +451,10 @@ async function measureQuiet(
       : `${fmt(firstSweep.portalRequests)} requests for ${fmt(firstSweep.casesFetched)} cases ` +
         `(${fmt(firstSweep.commentReads)} comment reads), ${fmt(firstSweep.durationMs)} ms, ` +
         `daemon CPU ${fmt(firstSweep.daemonCpuMs)} ms, ${firstSweep.storeWrites} store writes; ` +
-        `${beside.length} cycles ran beside it (median ${fmt(median(beside.map((c) => c.durationMs)))} ms, ` +
-        `max ${fmt(max(beside.map((c) => c.durationMs)))} ms)`,
+        (beside.length === 0
+          ? 'it ended before the next cycle'
+          : `${beside.length} cycles ran beside it (median ${fmt(median(beside.map((c) => c.durationMs)))} ms, ` +
+            `max ${fmt(max(beside.map((c) => c.durationMs)))} ms)`),
     target: 'reported',
     pass: undefined,
   });
