@@ -19,22 +19,8 @@ const WAIT_POLL_MS = 10;
 
 // ---- poll cycles ----
 
-const cycleLineSchema = z.object({
-  msg: z.literal('poll cycle done'),
-  cycle: z.number().int(),
-  fullSweep: z.boolean(),
-  durationMs: z.number(),
-  credentials: z.number().int(),
-  portalRequests: z.number().int(),
-  casesFetched: z.number().int(),
-  portalFailures: z.number().int(),
-  storeWrites: z.number().int(),
-  enqueued: z.number().int(),
-  sweepRunning: z.boolean(),
-});
-const sweepLineSchema = z.object({
-  msg: z.literal('sweep done'),
-  sweep: z.number().int(),
+/** What a cycle and a sweep both count (PassCounters in src/poller/poll-once.ts). */
+const passCounters = {
   durationMs: z.number(),
   credentials: z.number().int(),
   portalRequests: z.number().int(),
@@ -43,7 +29,19 @@ const sweepLineSchema = z.object({
   portalFailures: z.number().int(),
   storeWrites: z.number().int(),
   enqueued: z.number().int(),
+};
+const cycleLineSchema = z.object({
+  msg: z.literal('poll cycle done'),
+  cycle: z.number().int(),
+  fullSweep: z.boolean(),
+  sweepRunning: z.boolean(),
+  ...passCounters,
+});
+const sweepLineSchema = z.object({
+  msg: z.literal('sweep done'),
+  sweep: z.number().int(),
   aborted: z.boolean(),
+  ...passCounters,
 });
 const portalRequestLineSchema = z.object({
   msg: z.literal('portal request'),

@@ -719,6 +719,39 @@ const FOUR_CASES: ChatSeed[] = [
   { chatId: 1001, token: 'token-a', cases: ['00000111', '00000222', '00000333', '00000444'] },
 ];
 
+/**
+ * A readCase that waits for the gate while `holding` is set, counting the calls it holds: a
+ * portal that stops answering in the middle of a sweep.
+ */
+function holdingReadCase(): {
+  wrap: (client: PortalClient) => PortalClient;
+  hold: () => void;
+  /** Later calls go through at once; held ones still wait for release(). */
+  stopHolding: () => void;
+  release: () => void;
+  held: () => number;
+} {
+  const g = gate();
+  let holding = false;
+  let held = 0;
+  return {
+    wrap: (client) => ({
+      ...client,
+      readCase: async (n) => {
+        if (holding) {
+          held++;
+          await g.opened;
+        }
+        return client.readCase(n);
+      },
+    }),
+    hold: () => (holding = true),
+    stopHolding: () => (holding = false),
+    release: () => g.open(),
+    held: () => held,
+  };
+}
+
 describe('sweep', () => {
   it('reads each followed case with one request, and its comments only when something moved', async () => {
     const r = await rig();
@@ -771,39 +804,28 @@ describe('sweep', () => {
   });
 
   it('leaves half of poll.concurrency to the cycles: a new comment goes out while sweep requests hang', async () => {
-    let hold: Promise<void> | undefined;
-    let held = 0;
+    const h = holdingReadCase();
     const r = await rig({
       portal: fourCasePortal(manualClock()),
       chats: FOUR_CASES,
       poll: { concurrency: 4 },
-      wrapClient: (client) => ({
-        ...client,
-        readCase: async (n) => {
-          if (hold) {
-            held++;
-            await hold;
-          }
-          return client.readCase(n);
-        },
-      }),
+      wrapClient: h.wrap,
     });
     await r.poller.runCycle();
     r.clock.advance(5 * MINUTE_MS);
-    const g = gate();
-    hold = g.opened;
+    h.hold();
     const sweep = r.poller.runSweep();
     // Two sweep requests hang (its half of the four slots); its other cases wait behind them.
-    await waitUntil(() => held === 2);
-    hold = undefined;
+    await waitUntil(() => h.held() === 2);
+    h.stopHolding();
     const c1 = addComment(r.portal, r.clock, '00000333');
     r.portal.calls.length = 0;
     const cycle = await r.poller.runCycle();
     assert.equal(cycle.sweepRunning, true);
     assert.deepEqual(commentIds(r), [c1.id]);
     assert.equal(r.portal.count('changedCases'), 1);
-    assert.equal(held, 2, 'the sweep never took more than its two slots');
-    g.open();
+    assert.equal(h.held(), 2, 'the sweep never took more than its two slots');
+    h.release();
     const done = await sweep;
     assert.equal(done.casesFetched, 4);
     assert.deepEqual(commentIds(r), [c1.id], 'no duplicate from the sweep');
@@ -892,28 +914,21 @@ describe('sweep', () => {
   });
 
   it('stops at shutdown without sending its remaining requests', async () => {
-    const g = gate();
-    let holding = false;
+    const h = holdingReadCase();
     const r = await rig({
       portal: fourCasePortal(manualClock()),
       chats: FOUR_CASES,
       poll: { concurrency: 2 },
-      wrapClient: (client) => ({
-        ...client,
-        readCase: async (n) => {
-          if (holding) await g.opened;
-          return client.readCase(n);
-        },
-      }),
+      wrapClient: h.wrap,
     });
     await r.poller.runCycle();
     r.clock.advance(5 * MINUTE_MS);
-    holding = true;
+    h.hold();
     const abort = new AbortController();
     r.portal.calls.length = 0;
     const sweep = r.poller.runSweep(abort.signal);
     abort.abort();
-    g.open();
+    h.release();
     const stats = await sweep;
     assert.equal(stats.aborted, true);
     assert.ok(
