@@ -151,6 +151,10 @@ export function createEngine(deps: EngineDeps): Engine {
         // The sweep sends no new request once aborted; what it already read is recorded.
         sweepAbort.abort();
         await sweep;
+        // Where each credential was checked up to: the next start asks only what changed since.
+        await poller.checkpoint().catch((err: unknown) => {
+          log.warn({ err }, 'could not save the poll checkpoints; the next start reads every case');
+        });
         await delivery.stop();
         log.info('notification engine stopped');
       })();

@@ -20,7 +20,10 @@
 //
 // `since` is the start of the previous successful check of that credential minus
 // SINCE_SAFETY_MARGIN_MS (clock skew between us and the portal, the portal indexing late). It
-// lives in memory: after a restart the first cycle reads everything anyway.
+// lives in memory, and is saved only when the daemon stops cleanly (checkpoint()): the first
+// cycle after such a restart asks the filter what changed meanwhile. After a crash there is no
+// newer checkpoint than the previous clean stop's; an older `since` only widens the question,
+// and a credential without one is read in full.
 //
 // State: nothing is written unless something changed (checked on store.read() first). Writes
 // are store.update transactions that re-apply the portal's answers to the state as it is
@@ -124,6 +127,12 @@ export interface PollerDeps {
 
 export interface Poller {
   runCycle(): Promise<CycleStats>;
+  /**
+   * Saves each credential's last complete check (credentials.*.checkedAt), so that the next
+   * start asks the portal what changed since then instead of reading every case. Called once,
+   * when the daemon stops; nothing is written when nothing changed.
+   */
+  checkpoint(): Promise<void>;
   /**
    * One pass over every followed case of the credentials a cycle has already checked, beside
    * the cycles (never blocking one). Resolves when done, or soon after `signal` aborts.
@@ -478,6 +487,7 @@ export function createPoller(deps: PollerDeps): Poller {
   let cycle = 0;
   let sweeps = 0;
   let sweepRunning = false;
+  let checkpointsLoaded = false;
   const keepClosedCases = deps.config.poll.keepClosedCases;
 
   // One limiter for every portal request of this poller, so cycles and a sweep together never
@@ -902,6 +912,14 @@ export function createPoller(deps: PollerDeps): Poller {
       cycle++;
       const start = deps.clock.now();
       const state = deps.store.read();
+      if (!checkpointsLoaded) {
+        checkpointsLoaded = true;
+        for (const cred of Object.values(state.credentials)) {
+          const at = cred.checkedAt !== undefined ? Date.parse(cred.checkedAt) : Number.NaN;
+          // A checkpoint from the future (a clock set back) is no checkpoint.
+          if (!Number.isNaN(at) && at <= start) runtimeOf(cred.id).lastCheckStart = at;
+        }
+      }
       for (const id of runtimes.keys()) {
         if (state.credentials[id] === undefined) runtimes.delete(id);
       }
@@ -930,6 +948,20 @@ export function createPoller(deps: PollerDeps): Poller {
       stats.durationMs = deps.clock.now() - start;
       log.debug(stats, 'poll cycle done');
       return stats;
+    },
+
+    async checkpoint() {
+      const checked = [...runtimes].filter(([, rt]) => rt.lastCheckStart !== undefined);
+      if (checked.length === 0) return;
+      await deps.store.update((draft) => {
+        for (const [id, rt] of checked) {
+          const cred = draft.credentials[id];
+          if (cred && rt.lastCheckStart !== undefined) {
+            cred.checkedAt = new Date(rt.lastCheckStart).toISOString();
+          }
+        }
+      });
+      log.info({ credentials: checked.length }, 'saved where each credential was checked up to');
     },
 
     async runSweep(signal) {

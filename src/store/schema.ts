@@ -24,6 +24,12 @@ export const credentialSchema = z.object({
   createdAt: isoDate,
   /** Set when the portal rejected the credential: polling stops until /setup replaces it. */
   rejectedAt: isoDate.optional(),
+  /**
+   * Start of the last complete check of this credential's cases, saved when the daemon stops
+   * cleanly: the next start asks the portal what changed since then instead of reading every
+   * case again. Any older value is still safe (it only widens the question).
+   */
+  checkedAt: isoDate.optional(),
 });
 
 export const subscriptionSchema = z.object({

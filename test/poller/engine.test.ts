@@ -214,13 +214,16 @@ describe('notification engine', () => {
     assert.equal(first.store.read().outbox.length, 2);
     await first.shutdown();
     assert.equal(w.telegram.messages(1001).length, 0);
+    // The clean stop saved where the credential was checked up to.
+    assert.equal(w.logs.count(/saved where each credential was checked up to/), 1);
 
     // Back up, Telegram fixed; a new comment arrives before the first new cycle.
     w.telegram.clearFaults();
     w.clock.advance(MINUTE_MS);
     addComment(w.portal, w.clock, '00000111', { body: 'fresh one' });
     const second = await boot(w);
-    await second.engine.runCycle();
+    const firstAgain = await second.engine.runCycle();
+    assert.equal(firstAgain.fullSweep, false, 'it asks what changed, not every case');
     await waitFor(
       () => second.store.read().outbox.length === 0 && w.telegram.messages(1001).length === 3,
     );

@@ -946,3 +946,64 @@ describe('sweep', () => {
     assert.equal(r.portal.count('listComments'), 2);
   });
 });
+
+describe('restart', () => {
+  /** A new poller over the same store and portal: what a restarted daemon has. */
+  const restarted = (r: Rig): Poller =>
+    createPoller({
+      config: r.config,
+      store: r.store,
+      vault: r.vault,
+      logger: r.logs.logger,
+      clock: r.clock,
+      reporter: r.reporter,
+      destinations: ['telegram'],
+    });
+
+  it('after a clean stop, asks the filter what changed meanwhile and finds what was written while down', async () => {
+    const r = await rig();
+    await r.poller.runCycle();
+    r.clock.advance(MINUTE_MS);
+    await r.poller.runCycle();
+    await r.poller.checkpoint();
+    const saved = Object.values(r.store.read().credentials)[0]?.checkedAt;
+    assert.equal(saved, new Date(r.clock.now()).toISOString());
+    // Down for an hour; a comment arrives meanwhile.
+    r.clock.advance(30 * MINUTE_MS);
+    const c1 = addComment(r.portal, r.clock, '00000222');
+    r.clock.advance(30 * MINUTE_MS);
+    r.portal.calls.length = 0;
+    const first = await restarted(r).runCycle();
+    assert.equal(first.fullSweep, false);
+    assert.deepEqual(
+      r.portal.calls.map((c) => `${c.op} ${c.caseNumber ?? ''}`.trim()),
+      ['changedCases', 'getCase 00000222', 'listComments 00000222'],
+    );
+    assert.deepEqual(commentIds(r), [c1.id]);
+  });
+
+  it('after a crash (no checkpoint), reads every case in full', async () => {
+    const r = await rig();
+    await r.poller.runCycle();
+    r.clock.advance(MINUTE_MS);
+    r.portal.calls.length = 0;
+    const first = await restarted(r).runCycle();
+    assert.equal(first.fullSweep, true);
+    assert.equal(r.portal.count('getCase'), 2);
+    assert.equal(r.portal.count('listComments'), 2);
+  });
+
+  it('ignores a checkpoint from the future (a clock set back), and saves nothing twice', async () => {
+    const r = await rig();
+    await r.poller.runCycle();
+    await r.poller.checkpoint();
+    const writes = r.store.writeCount;
+    await r.poller.checkpoint();
+    assert.equal(r.store.writeCount, writes, 'the same checkpoint is not written again');
+    r.clock.advance(-60 * MINUTE_MS);
+    r.portal.calls.length = 0;
+    const first = await restarted(r).runCycle();
+    assert.equal(first.fullSweep, true);
+    assert.equal(r.portal.count('changedCases'), 0);
+  });
+});
