@@ -17,7 +17,9 @@
 //   4. burst: `--burst` comments added at once across the chats; time until Telegram accepted
 //      all of them, compared with the pace the daemon's Telegram pacing allows; none may be
 //      lost or duplicated.
-// Then SIGTERM: the daemon must exit 0 and leave a valid db.json with an empty outbox.
+// Then SIGTERM: the daemon must exit 0 and leave a valid db.json with an empty outbox; and
+//   6. restart: the daemon again on that db.json; its first cycle (it should ask the filter
+//      from the checkpoints the clean stop saved) and its memory a few cycles later.
 //
 // Prints a table with each target and PASS/FAIL; exits 1 if any target is missed, a message
 // was lost or duplicated, or the daemon misbehaved. Everything it starts is stopped and its
@@ -706,6 +708,53 @@ async function measureBurst(session: Session, longestCycleMs: number): Promise<v
 }
 
 /** Phase 5: memory and size, then SIGTERM and a look at what the daemon left. */
+/** Cycles watched after a restart before its memory is read. */
+const RESTART_CYCLES = 3;
+
+/**
+ * Phase 6: the daemon again, on the db.json the clean stop left: its first cycle asks the
+ * filter from the saved checkpoints instead of reading every case.
+ */
+async function measureRestart(
+  session: Session,
+  context: { configPath: string; timeoutMs: number },
+): Promise<void> {
+  const { options, portal, dbPath, rows, figures, say } = session;
+  say('restarting the daemon on the same db.json');
+  const daemon = spawnDaemon({
+    configPath: context.configPath,
+    env: { PUSHBOT_SECRET_KEY: SECRET_KEY },
+    nodeFlags: options.nodeFlags,
+  });
+  try {
+    const tracker = trackCycles({ daemon, portal, dbPath });
+    const first = await tracker.waitForCycle(
+      (c) => c.cycle === 1,
+      context.timeoutMs,
+      'the first cycle after the restart',
+    );
+    await tracker.waitForCycle(
+      (c) => c.cycle === 1 + RESTART_CYCLES,
+      context.timeoutMs,
+      'the cycles after the restart',
+    );
+    const memory = memoryMB(daemon.pid);
+    const exit = await daemon.stop('SIGTERM');
+    rows.push({
+      measure: 'Restart after the clean stop: first cycle',
+      value:
+        `${fmt(first.fake.total)} requests (${first.fake.token} token, ${first.fake.filter} filter, ${first.fake.case} case, ${first.fake.comments} comments), ` +
+        `${first.fullSweep ? 'read every case' : 'asked the filter'}, ${fmt(first.durationMs)} ms; ` +
+        `RSS ${fmt(memory.rss, 1)} MB after ${RESTART_CYCLES} more cycles, peak ${fmt(memory.peak, 1)} MB; SIGTERM → exit ${exit.code ?? exit.signal}`,
+      target: 'reported',
+      pass: exit.code === 0 ? undefined : false,
+    });
+    figures.restart = { first: compact(first), memory, exit };
+  } finally {
+    if (!daemon.hasExited) process.kill(daemon.pid, 'SIGKILL');
+  }
+}
+
 async function stopAndCheck(
   session: Session,
   context: {
@@ -862,6 +911,10 @@ async function run(options: Options, cleanup: Cleanup): Promise<Report> {
   const samples = await measureLatency(session, longestCycleMs);
   await measureBurst(session, longestCycleMs);
   await stopAndCheck(session, { samples, steadyMemory, dbBytesAtStart });
+  await measureRestart(session, {
+    configPath,
+    timeoutMs: STARTUP_TIMEOUT_MS + subscriptions * STARTUP_TIMEOUT_PER_SUBSCRIPTION_MS,
+  });
 
   machine.loadAtEnd = loadAverage();
   machine.duration = seconds(performance.now() - runStart, 0);
