@@ -62,19 +62,11 @@ export interface FakePortalCounts {
   failed: number;
 }
 
-export interface CycleRecord {
-  cycle: number;
-  fullSweep: boolean;
-  /** The daemon's figures (CycleStats). */
-  durationMs: number;
-  credentials: number;
-  portalRequests: number;
-  casesFetched: number;
-  portalFailures: number;
-  storeWrites: number;
-  enqueued: number;
-  /** A background sweep was running when the cycle started (the daemon's flag). */
-  sweepRunning: boolean;
+/** The daemon's own figures, as its log line carries them (CycleStats, SweepStats). */
+type CycleLine = Omit<z.infer<typeof cycleLineSchema>, 'msg'>;
+type SweepLine = Omit<z.infer<typeof sweepLineSchema>, 'msg'>;
+
+export interface CycleRecord extends CycleLine {
   /** A sweep ran at some moment since the previous cycle's line: its requests are in `fake`. */
   sweepOverlap: boolean;
   /** performance.now() in the bench process when the cycle's log line arrived. */
@@ -96,21 +88,10 @@ export interface CycleRecord {
   requestMs: number[];
 }
 
-export interface SweepRecord {
-  sweep: number;
+export interface SweepRecord extends SweepLine {
   /** performance.now() in the bench process at "sweep started" and "sweep done". */
   startedAt: number;
   doneAt: number;
-  /** The daemon's figures (SweepStats). */
-  durationMs: number;
-  credentials: number;
-  portalRequests: number;
-  casesFetched: number;
-  commentReads: number;
-  portalFailures: number;
-  storeWrites: number;
-  enqueued: number;
-  aborted: boolean;
   /** Daemon CPU over the sweep, ms (the cycles that ran meanwhile included). */
   daemonCpuMs: number;
 }

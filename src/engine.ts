@@ -86,13 +86,11 @@ export function createEngine(deps: EngineDeps): Engine {
   const sweepEvery = Math.max(1, deps.config.poll.fullSweepEvery);
   const sweepAbort = new AbortController();
   let sweep: Promise<void> | undefined;
-  /** Cycles ended since the last sweep started; undefined before the first cycle. */
-  let cyclesSinceSweep: number | undefined;
+  /** Cycles ended since the last sweep started (the first cycle after a start counts as one). */
+  let cyclesSinceSweep = 0;
 
   const maybeStartSweep = (stats: CycleStats): void => {
-    // The first cycle read every case: it counts as a sweep.
-    cyclesSinceSweep =
-      cyclesSinceSweep === undefined || stats.cycle === 1 ? 0 : cyclesSinceSweep + 1;
+    cyclesSinceSweep = stats.cycle === 1 ? 0 : cyclesSinceSweep + 1;
     if (sweep || sweepAbort.signal.aborted || cyclesSinceSweep < sweepEvery) return;
     cyclesSinceSweep = 0;
     sweep = poller

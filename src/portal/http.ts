@@ -131,11 +131,9 @@ export function createPortalHttp(options: PortalHttpOptions): PortalHttp {
           ...(agent !== undefined ? { httpAgent: agent, httpsAgent: agent } : {}),
         });
         const durationMs = Math.round(performance.now() - started);
-        const proxyStatus: unknown = response.request;
+        const sent: unknown = response.request;
         const refused =
-          typeof proxyStatus === 'object' && proxyStatus !== null
-            ? refusedByProxy.get(proxyStatus)
-            : undefined;
+          typeof sent === 'object' && sent !== null ? refusedByProxy.get(sent) : undefined;
         if (refused !== undefined) {
           throw new PortalError(
             'transient',
