@@ -28,4 +28,7 @@ HEALTHCHECK --interval=60s --timeout=10s --start-period=120s --retries=3 \
 # The same V8 flags as `npm start`: they make V8 collect garbage sooner instead of growing the
 # heap to the allocation rate (docs/benchmarks.md: at 10,000 subscriptions the peak RSS halves
 # for about a third more CPU). None caps the heap, so none can make the daemon run out of memory.
-CMD ["node", "--max-semi-space-size=4", "--initial-old-space-size=32", "--heap-growing-percent=25", "dist/main.js"]
+# ENTRYPOINT, not CMD: arguments after the image name reach the daemon
+# (`docker run IMAGE --help`, `docker run -it IMAGE check --case 01234567`).
+ENTRYPOINT ["node", "--max-semi-space-size=4", "--initial-old-space-size=32", "--heap-growing-percent=25", "dist/main.js"]
+CMD []

@@ -71,6 +71,7 @@ export async function buildWorld(options: {
   const portalConfig: Config['portal'] = {
     api: 'hydra',
     baseUrl: portal.hydraBaseUrl,
+    graphqlUrl: portal.graphqlUrl,
     tokenUrl: portal.tokenUrl,
     timeoutSeconds: 30,
     maxResponseBytes: 20 * 1024 * 1024,
@@ -82,6 +83,7 @@ export async function buildWorld(options: {
     portal: portalConfig,
     logger: silent,
     userAgent: 'tickets-pushbot-bench',
+    version: '0.0.0-bench',
     env: {},
   });
   const secretBox = createSecretBox(options.secretKey);

@@ -12,9 +12,14 @@ export const DEFAULT_TELEGRAM_API_ROOT = 'https://api.telegram.org';
 export const DEFAULT_TOKEN_URL =
   'https://sso.redhat.com/auth/realms/redhat-external/protocol/openid-connect/token';
 export const DEFAULT_BASE_URLS = {
+  v3: 'https://api.access.redhat.com/support/v3',
   hydra: 'https://api.access.redhat.com/support/v1',
   strata: 'https://api.access.redhat.com/rs',
 } as const;
+/** Red Hat's GraphQL API (POST to the root path); only the v3 API uses it. */
+export const DEFAULT_GRAPHQL_URL = 'https://graphql.redhat.com';
+export const PORTAL_APIS = ['v3', 'hydra', 'strata'] as const;
+export type PortalApi = (typeof PORTAL_APIS)[number];
 export const DEFAULT_CASE_URL_TEMPLATE =
   'https://access.redhat.com/support/cases/#/case/{caseNumber}';
 export const DEFAULT_COMMENT_URL_TEMPLATE =
@@ -47,8 +52,9 @@ const fileSchema = z.strictObject({
     .default({ apiRoot: DEFAULT_TELEGRAM_API_ROOT, allowedChatIds: [], adminChatIds: [] }),
   portal: z
     .strictObject({
-      api: z.enum(['hydra', 'strata']).default('hydra'),
+      api: z.enum(PORTAL_APIS).default('v3'),
       baseUrl: httpUrl.optional(),
+      graphqlUrl: httpUrl.default(DEFAULT_GRAPHQL_URL),
       tokenUrl: httpUrl.default(DEFAULT_TOKEN_URL),
       timeoutSeconds: z.number().positive().max(600).default(30),
       maxResponseBytes: z
@@ -88,8 +94,11 @@ const BOT_TOKEN_PATTERN = /^\d+:[A-Za-z0-9_-]+$/;
 export interface Config {
   telegram: { token: string; apiRoot: string; allowedChatIds: number[]; adminChatIds: number[] };
   portal: {
-    api: 'hydra' | 'strata';
+    api: PortalApi;
+    /** REST base of the chosen API, no trailing slash. */
     baseUrl: string;
+    /** GraphQL endpoint (v3 only), no trailing slash. */
+    graphqlUrl: string;
     tokenUrl: string;
     timeoutSeconds: number;
     maxResponseBytes: number;
@@ -224,6 +233,7 @@ export function parseConfig(
     portal: {
       ...data.portal,
       baseUrl: (data.portal.baseUrl ?? DEFAULT_BASE_URLS[data.portal.api]).replace(/\/+$/, ''),
+      graphqlUrl: data.portal.graphqlUrl.replace(/\/+$/, ''),
     },
     poll: data.poll,
     notify: data.notify,

@@ -2,7 +2,12 @@
 // One PortalClient per credential id, cached, so chats sharing a credential share its access
 // token and its fetches.
 import type { Clock } from './domain.js';
-import type { PortalClient, PortalClientFactory, PortalCredential } from './portal/types.js';
+import type {
+  PortalClient,
+  PortalClientFactory,
+  PortalCredential,
+  PortalPath,
+} from './portal/types.js';
 import type { CredentialState } from './store/schema.js';
 import type { StateStore } from './store/store.js';
 import type { SecretBox, SecretScrubber } from './secrets.js';
@@ -14,6 +19,8 @@ export interface CredentialVault {
   clientFor(credentialId: string): PortalClient | undefined;
   /** A client for a credential not stored yet (the /setup check). */
   clientForUnsaved(credential: PortalCredential): PortalClient;
+  /** The path each credential in use reads through now (for /status). */
+  paths(): Map<string, PortalPath>;
 }
 
 function describe(credential: PortalCredential): string {
@@ -64,9 +71,12 @@ export function createCredentialVault(deps: {
       if (!state) return undefined;
       const cached = clients.get(credentialId);
       if (cached && cached.sealed === state.secret) return cached.client;
-      const client = deps.portal.create(open(state));
+      const client = deps.portal.create(open(state), { credentialId });
       clients.set(credentialId, { sealed: state.secret, client });
       return client;
+    },
+    paths() {
+      return new Map([...clients].map(([id, { client }]) => [id, client.readMode().path]));
     },
     clientForUnsaved(credential) {
       if (credential.kind === 'offline-token') deps.scrubber.add(credential.offlineToken);

@@ -11,7 +11,19 @@ export type Audience = 'associate' | 'customer' | 'both';
 export const AUDIENCES: readonly Audience[] = ['associate', 'customer', 'both'];
 export const DEFAULT_AUDIENCE: Audience = 'associate';
 
-export type AuthorType = 'associate' | 'customer' | 'unknown';
+/**
+ * Who wrote a comment. Only 'associate' and 'customer' comments are ever delivered: an
+ * 'internal' one (Red Hat's private notes) or one we cannot classify is never shown to anyone.
+ */
+export type AuthorType = 'associate' | 'customer' | 'internal' | 'unknown';
+
+/**
+ * Where a comment's id comes from. The same comment carries different ids through the v1
+ * APIs (Hydra and Strata share theirs), REST v3 and GraphQL, so ids are compared only within
+ * one space.
+ */
+export type IdSpace = 'v1' | 'v3-rest' | 'graphql';
+export const ID_SPACES: readonly IdSpace[] = ['v1', 'v3-rest', 'graphql'];
 
 export interface Case {
   number: CaseNumber;
@@ -35,17 +47,23 @@ export interface Comment {
   body: string;
   /** ISO-8601 UTC. */
   createdAt: string;
+  /** False for anything not meant for the customer side: internal notes, non-Public visibility. */
   isPublic: boolean;
   isDraft: boolean;
+  /** The id space of `id`; absent means 'v1'. */
+  idSpace?: IdSpace;
 }
 
 /** True when a comment of this author type is meant for this audience. */
 export function audienceWants(audience: Audience, authorType: AuthorType): boolean {
-  if (audience === 'both') return true;
-  // An author we cannot classify is shown to everyone rather than silently dropped.
-  if (authorType === 'unknown') return true;
-  return authorType === audience;
+  // An internal note, or an author we cannot classify, is never delivered: a private note
+  // pushed to a group chat cannot be taken back.
+  if (authorType !== 'associate' && authorType !== 'customer') return false;
+  return audience === 'both' || authorType === audience;
 }
+
+/** The day Red Hat switched its v1 case APIs (Hydra, its mirrors, Strata) off. */
+export const V1_SWITCH_OFF_DATE = '2026-09-21';
 
 /** Injected time source: code never reads Date.now() directly where tests need control. */
 export interface Clock {

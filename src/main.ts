@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig, type Config } from './config.js';
 import { createCredentialVault } from './credentials.js';
-import { systemClock } from './domain.js';
+import { systemClock, V1_SWITCH_OFF_DATE } from './domain.js';
 import { createEngine } from './engine.js';
 import { createLogger, type Logger } from './logger.js';
 import { createTelegramNotifier } from './notify/telegram-notifier.js';
@@ -133,6 +133,12 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.log.level, scrubber });
   const log = logger.child({ component: 'main' });
   log.info({ version, db: config.dbPath, api: config.portal.api }, 'tickets-pushbot starting');
+  if (config.portal.api !== 'v3') {
+    log.warn(
+      { api: config.portal.api, baseUrl: config.portal.baseUrl },
+      `portal.api "${config.portal.api}" is Red Hat's v1-era API, which Red Hat switched off on ${V1_SWITCH_OFF_DATE}: set "portal.api": "v3" (and remove portal.baseUrl) in the configuration`,
+    );
+  }
 
   let store: StateStore;
   let secretBox: SecretBox;
@@ -156,6 +162,7 @@ async function main(): Promise<void> {
     portal: config.portal,
     logger,
     userAgent: `tickets-pushbot/${version}`,
+    version,
     env: process.env,
     clock,
     onRequest: (errorKind) => metrics.recordPortalRequest(errorKind),
@@ -209,7 +216,7 @@ async function main(): Promise<void> {
     clock,
     onChatReactivated: () => engine.kickDelivery(),
     slack: { secretBox, scrubber, webhook: { env: process.env } },
-    status: { metrics, version },
+    status: { metrics, version, paths: () => vault.paths() },
     reporter,
   });
 

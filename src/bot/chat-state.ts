@@ -8,6 +8,7 @@ import {
   type CaseNumber,
 } from '../domain.js';
 import type { ChatState, CredentialState, State, SubscriptionState } from '../store/schema.js';
+import { markSeen, type SeenComment } from '../store/seen.js';
 import type { DeepReadonly } from '../store/store.js';
 import type { ChatTarget } from './pending.js';
 
@@ -91,8 +92,8 @@ export function linkCredential(
 
 export interface NewSubscription {
   kase: Case;
-  /** Comments already on the case: never announced as new. */
-  seenCommentIds: string[];
+  /** Comments already on the case (drafts left out): never announced as new. */
+  seenComments: readonly SeenComment[];
 }
 
 /** Adds subscriptions; returns the numbers actually added (a concurrent /add may have won). */
@@ -105,18 +106,21 @@ export function addSubscriptions(
   const chat = draft.chats[chatKey(chatId)];
   if (!chat) return [];
   const added: CaseNumber[] = [];
-  for (const { kase, seenCommentIds } of items) {
+  for (const { kase, seenComments } of items) {
     if (chat.subscriptions[kase.number]) continue;
+    const via = seenComments[0]?.idSpace ?? (seenComments.length > 0 ? 'v1' : undefined);
     const sub: SubscriptionState = {
       caseNumber: kase.number,
       addedAt: nowIso,
-      seen: [...new Set(seenCommentIds)],
+      seen: [],
+      ...(via !== undefined ? { via } : {}),
       summary: kase.summary,
       status: kase.status,
       severity: kase.severity,
       product: kase.product,
       closed: kase.closed,
     };
+    for (const c of seenComments) markSeen(sub, c);
     chat.subscriptions[kase.number] = sub;
     added.push(kase.number);
   }

@@ -41,6 +41,9 @@ export function credentialCheckProblem(err: PortalError, credential: PortalCrede
       return '📡 I could not reach the Red Hat portal (network problem or the portal is slow). Your credential was not checked and nothing was saved. Send it again in a few minutes, or /cancel.';
     case 'bad-payload':
       return '⚠️ The Red Hat portal gave an answer I did not understand, so I could not check the credential. Nothing was saved. Try again later; if it keeps happening, tell the bot operator.';
+    case 'unsupported':
+    case 'gone':
+      return '🛠 The Red Hat portal’s case API did not answer the way I expect, so I could not check the credential. Nothing was saved. This is not your fault: please tell the bot operator (they can run “tickets-pushbot check”).';
   }
 }
 
@@ -57,6 +60,9 @@ export function caseProblem(err: PortalError): string {
       return 'the portal could not be reached, try again later';
     case 'bad-payload':
       return 'the portal’s answer was unreadable, try again later';
+    case 'unsupported':
+    case 'gone':
+      return 'the portal’s case API did not answer as expected; tell the bot operator (they can run “tickets-pushbot check”)';
   }
 }
 

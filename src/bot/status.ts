@@ -3,6 +3,7 @@
 // fallback answers as for any unknown command), so it reveals nothing about the daemon.
 import { Composer, type Context } from 'telegraf';
 import type { MetricsSnapshot } from '../metrics.js';
+import type { PortalPath } from '../portal/types.js';
 import { escapeHtml } from '../notify/format.js';
 import type { State } from '../store/schema.js';
 import type { DeepReadonly } from '../store/store.js';
@@ -14,6 +15,35 @@ export interface StatusFeatureDeps {
   metrics: { snapshot(): MetricsSnapshot };
   /** package.json version (version.ts readVersion()). */
   version: string;
+  /** The path each credential in use reads cases through (CredentialVault.paths). */
+  paths?: () => ReadonlyMap<string, PortalPath>;
+}
+
+/** Short names for /status; the log says more (v3.ts describePath). */
+const PATH_NAMES: Readonly<Record<PortalPath, string>> = {
+  graphql: 'GraphQL',
+  'graphql+rest': 'GraphQL + REST v3 comments',
+  rest: 'REST v3 alone',
+  hydra: 'Hydra v1 (switched off 2026-09-21)',
+  strata: 'Strata (legacy)',
+};
+/** Up to this many credentials are listed one by one; more are summed up per path. */
+const MAX_LISTED_CREDENTIALS = 5;
+
+/** "offline token …1a2b: GraphQL" lines, or "GraphQL ×12, REST v3 alone ×1". */
+function pathLines(paths: ReadonlyMap<string, PortalPath>, state: DeepReadonly<State>): string[] {
+  if (paths.size === 0) return ['Read through: (no credential polled yet)'];
+  if (paths.size <= MAX_LISTED_CREDENTIALS) {
+    return [...paths].map(
+      ([id, path]) =>
+        `Read through: ${escapeHtml(state.credentials[id]?.label ?? id)} → ${PATH_NAMES[path]}`,
+    );
+  }
+  const byPath = new Map<string, number>();
+  for (const path of paths.values()) {
+    byPath.set(PATH_NAMES[path], (byPath.get(PATH_NAMES[path]) ?? 0) + 1);
+  }
+  return [`Read through: ${counts(Object.fromEntries(byPath))}`];
 }
 
 const MS_PER_MINUTE = 60_000;
@@ -53,6 +83,8 @@ export function formatStatus(input: {
   now: number;
   metrics: MetricsSnapshot;
   state: DeepReadonly<State>;
+  /** Per credential id, the path its cases are read through. */
+  paths?: ReadonlyMap<string, PortalPath>;
 }): string {
   const { metrics: m, state, now } = input;
   const chats = Object.values(state.chats);
@@ -92,6 +124,7 @@ export function formatStatus(input: {
     `Last cycle: ${cycle}`,
     `Last full check: ${sweep}`,
     `Portal requests: ${m.portal.requests} · errors: ${counts(m.portal.errors)}`,
+    ...(input.paths !== undefined ? pathLines(input.paths, state) : []),
     '',
     '<b>Chats</b>',
     `Active ${active} · inactive ${chats.length - active}`,
@@ -121,6 +154,7 @@ export function statusFeature(s: BotServices, deps: StatusFeatureDeps): Composer
         now: s.clock.now(),
         metrics: deps.metrics.snapshot(),
         state: s.store.read(),
+        ...(deps.paths !== undefined ? { paths: deps.paths() } : {}),
       }),
     );
   });

@@ -107,7 +107,7 @@ async function addCases(
   const nowIso = s.nowIso();
   const items: NewSubscription[] = outcomes.flatMap((o) =>
     o.status === 'added'
-      ? [{ kase: o.kase, seenCommentIds: o.comments.filter((c) => !c.isDraft).map((c) => c.id) }]
+      ? [{ kase: o.kase, seenComments: o.comments.filter((c) => !c.isDraft) }]
       : [],
   );
   const added = new Set(

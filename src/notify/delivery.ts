@@ -30,6 +30,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../domain.js';
 import type { Logger } from '../logger.js';
 import type { ChatState, OutboxEntry, State } from '../store/schema.js';
+import { markSeen, mergeSeen } from '../store/seen.js';
 import type { DeepReadonly, StateStore } from '../store/store.js';
 import type { AdminReporter, Destination, Notifier, SendOutcome } from './notifier.js';
 import { slackDisabledNotice } from './slack-webhook.js';
@@ -158,8 +159,7 @@ export function settleEntry(
   if (entry.kind === 'comment' && entry.comment && chat) {
     const stillPending = draft.outbox.some((e) => isSameComment(e, entry));
     const sub = chat.subscriptions[entry.comment.caseNumber];
-    if (!stillPending && sub && !sub.seen.includes(entry.comment.id))
-      sub.seen.push(entry.comment.id);
+    if (!stillPending && sub) markSeen(sub, entry.comment);
   }
   if (entry.kind === 'closed' && entry.case && chat && !keepClosedCases) {
     const number = entry.case.number;
@@ -187,7 +187,7 @@ export function migrateChat(draft: State, oldId: number, newId: number): void {
       for (const [number, sub] of Object.entries(old.subscriptions)) {
         const target = existing.subscriptions[number];
         if (!target) existing.subscriptions[number] = sub;
-        else target.seen = [...new Set([...target.seen, ...sub.seen])];
+        else mergeSeen(target, sub);
       }
       existing.credentialId ??= old.credentialId;
       existing.maxCommentChars ??= old.maxCommentChars;

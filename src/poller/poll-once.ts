@@ -39,9 +39,17 @@ import type { Case, CaseNumber, Clock, Comment } from '../domain.js';
 import type { Logger } from '../logger.js';
 import { destinationsOf, entryId } from '../notify/delivery.js';
 import type { AdminReporter, Destination } from '../notify/notifier.js';
-import { isPortalError, type CaseRead, type PortalClient } from '../portal/types.js';
+import { commentPrint } from '../comment-identity.js';
+import {
+  isPortalError,
+  type CaseRead,
+  type PortalClient,
+  type PortalError,
+} from '../portal/types.js';
 import type { ChatState, OutboxEntry, State, SubscriptionState } from '../store/schema.js';
+import { holds, markSeen } from '../store/seen.js';
 import type { DeepReadonly, StateStore } from '../store/store.js';
+import { readBatches, readEachCase } from './batch-cycle.js';
 import { diffSubscription, isQuiet, type SubscriptionDiff } from './diff.js';
 import { caseNotVisibleNotice, credentialRejectedNotice } from './notices.js';
 
@@ -171,12 +179,24 @@ interface CredentialRuntime {
    * read older than that (a sweep's, overtaken by a cycle's) must not set them back.
    */
   applied: Map<CaseNumber, number>;
+  /**
+   * Consecutive portal failures per case ('*' for the credential's own requests: the filter, a
+   * batch). The third in a row is reported to the admins (the reporter sends one message an
+   * hour per kind of failure, with a repeat count), so a changed API is noticed in minutes.
+   */
+  failures: Map<string, number>;
+  /** The admins were told this credential's API looks switched off (until a read works). */
+  goneReported: boolean;
 }
+
+/** Failures in a row, of one case or one credential, before the admins hear of it. */
+export const REPORT_AFTER_FAILURES = 3;
 
 type CaseResult =
   | {
       kind: 'ok';
-      kase: Case;
+      /** Absent when this read brought comments only (REST v3 alone reads no case fields). */
+      kase: Case | undefined;
       comments: readonly Comment[];
       commentsFetched: boolean;
       /** When (our clock) the read of this case started. */
@@ -234,7 +254,9 @@ class PendingComments {
     const key = `${e.chatId}:${e.comment.caseNumber}`;
     let ids = this.byKey.get(key);
     if (!ids) this.byKey.set(key, (ids = new Set()));
+    // The print too: the same comment may come back under another API's id.
     ids.add(e.comment.id);
+    ids.add(commentPrint(e.comment));
   }
   of(chatId: number, caseNumber: CaseNumber): ReadonlySet<string> {
     return this.byKey.get(`${chatId}:${caseNumber}`) ?? NONE;
@@ -251,8 +273,9 @@ const NONE: ReadonlySet<string> = new Set();
 function effectiveCase(
   applied: ReadonlyMap<CaseNumber, number>,
   sub: DeepReadonly<SubscriptionState>,
-  kase: Case,
-): Case {
+  kase: Case | undefined,
+): Case | undefined {
+  if (kase === undefined) return undefined;
   const newest = applied.get(sub.caseNumber);
   const version = Date.parse(kase.lastModifiedAt);
   if (newest === undefined || Number.isNaN(version) || version >= newest) return kase;
@@ -275,6 +298,19 @@ function diffFor(
       chat.audience === 'customer' || chat.audience === 'both' ? chat.audience : 'associate',
     pendingCommentIds: pending.of(chat.id, sub.caseNumber),
   });
+}
+
+/** The case as the subscription last stored it, for a read that brought comments only. */
+function storedCase(sub: DeepReadonly<SubscriptionState>): Case {
+  return {
+    number: sub.caseNumber,
+    summary: sub.summary,
+    status: sub.status,
+    severity: sub.severity,
+    product: sub.product,
+    closed: sub.closed,
+    lastModifiedAt: sub.addedAt,
+  };
 }
 
 // Snapshots carry the case number we asked for (the subscription's key), whatever the portal
@@ -302,6 +338,7 @@ function commentSnapshot(caseNumber: CaseNumber, c: Comment): NonNullable<Outbox
     createdAt: c.createdAt,
     isPublic: c.isPublic,
     isDraft: c.isDraft,
+    ...(c.idSpace !== undefined ? { idSpace: c.idSpace } : {}),
   };
 }
 
@@ -376,11 +413,11 @@ function applyOutcome(
       const kase = effectiveCase(o.applied, sub, result.kase);
       const diff = diffFor(pending, chat, sub, result, o.applied);
       if (isQuiet(diff)) continue;
-      if (kase === result.kase) {
+      if (kase !== undefined && kase === result.kase) {
         const version = Date.parse(kase.lastModifiedAt);
         if (!Number.isNaN(version)) o.applied.set(caseNumber, version);
       }
-      const snapshot = caseSnapshot(caseNumber, kase);
+      const snapshot = caseSnapshot(caseNumber, kase ?? storedCase(sub));
       const destinations = destinationsOf(chat, context.destinations);
       for (const comment of diff.comments) {
         for (const d of destinations) {
@@ -393,7 +430,7 @@ function applyOutcome(
           });
         }
       }
-      for (const id of diff.seenSilently) if (!sub.seen.includes(id)) sub.seen.push(id);
+      for (const comment of diff.seenSilently) markSeen(sub, comment);
       if (diff.statusChange) {
         for (const d of destinations) {
           push({
@@ -511,6 +548,8 @@ export function createPoller(deps: PollerDeps): Poller {
         modified: new Map(),
         backoff: new Map(),
         applied: new Map(),
+        failures: new Map(),
+        goneReported: false,
       };
       runtimes.set(credentialId, rt);
     }
@@ -531,6 +570,37 @@ export function createPoller(deps: PollerDeps): Poller {
       }
     }
     return new Map([...byCredential].map(([id, cases]) => [id, [...cases].sort()]));
+  };
+
+  /** Counts a failure in a row; the REPORT_AFTER_FAILURES-th and later go to the admins. */
+  const noteFailure = (
+    rt: CredentialRuntime,
+    caseNumber: CaseNumber | undefined,
+    err: PortalError,
+    credentialId: string,
+  ): void => {
+    // Kinds with their own handling: the chats are told (auth), polling stops (not-visible),
+    // or the admins already heard (gone).
+    if (err.kind === 'auth' || err.kind === 'not-visible' || err.kind === 'gone') return;
+    const key = caseNumber ?? '*';
+    const count = (rt.failures.get(key) ?? 0) + 1;
+    rt.failures.set(key, count);
+    if (count < REPORT_AFTER_FAILURES) return;
+    deps.reporter.report({
+      component: 'portal',
+      error: err,
+      context: {
+        credentialId,
+        ...(caseNumber !== undefined ? { caseNumber } : {}),
+        failuresInARow: count,
+        endpoint: err.endpoint,
+        status: err.status,
+      },
+    });
+  };
+  const resetFailures = (rt: CredentialRuntime, caseNumber: CaseNumber | undefined): void => {
+    rt.failures.delete(caseNumber ?? '*');
+    rt.goneReported = false;
   };
 
   const backoffCase = (rt: CredentialRuntime, caseNumber: CaseNumber, now: number): number => {
@@ -558,12 +628,18 @@ export function createPoller(deps: PollerDeps): Poller {
     const visible = embedded.filter((c) => c.isPublic && !c.isDraft);
     if (visible.length === 0) return false;
     return followers(chats, caseNumber, keepClosedCases).some((chat) => {
-      const seen = chat.subscriptions[caseNumber]?.seen ?? [];
-      const unseen = visible.filter((c) => !seen.includes(c.id));
+      const sub = chat.subscriptions[caseNumber];
+      const seen = new Set(sub?.seen ?? []);
+      const upTo = sub?.seenUpTo !== undefined ? Date.parse(sub.seenUpTo) : Number.NaN;
+      // Known by id or print, or handled under another API's ids (diff.ts).
+      const unseen = visible.filter(
+        (c) =>
+          !holds(seen, c) && !((c.idSpace ?? 'v1') !== sub?.via && Date.parse(c.createdAt) <= upTo),
+      );
       if (unseen.length === 0) return false;
       pending.of ??= new PendingComments(state.outbox);
       const waiting = pending.of.of(chat.id, caseNumber);
-      return unseen.some((c) => !waiting.has(c.id));
+      return unseen.some((c) => !holds(waiting, c));
     });
   };
 
@@ -577,8 +653,8 @@ export function createPoller(deps: PollerDeps): Poller {
     const clog = log.child({ credentialId });
     // Forget what is no longer followed, so memory follows the subscriptions.
     const followed = new Set(cases);
-    for (const map of [rt.modified, rt.backoff, rt.applied]) {
-      for (const n of map.keys()) if (!followed.has(n)) map.delete(n);
+    for (const map of [rt.modified, rt.backoff, rt.applied, rt.failures]) {
+      for (const n of map.keys()) if (n !== '*' && !followed.has(n)) map.delete(n);
     }
     const outcome: CredentialOutcome = {
       credentialId,
@@ -642,6 +718,7 @@ export function createPoller(deps: PollerDeps): Poller {
       stats.portalFailures++;
       const kind = isPortalError(err) ? err.kind : 'unexpected';
       const now = deps.clock.now();
+      if (isPortalError(err)) noteFailure(rt, caseNumber, err, credentialId);
       if (kind === 'auth') {
         if (!outcome.rejected) {
           clog.warn(
@@ -675,6 +752,22 @@ export function createPoller(deps: PollerDeps): Poller {
           'the credential cannot see the case any more: stopping its polling',
         );
         return { kind: 'not-visible' };
+      }
+      if (kind === 'gone' && isPortalError(err) && !rt.goneReported) {
+        // The API is missing, not the case: polling goes on (backed off), chats hear nothing,
+        // the operator hears once until a read works again.
+        rt.goneReported = true;
+        clog.error({ err }, 'the portal API answers as if it were switched off');
+        deps.reporter.report({
+          component: 'portal',
+          error: err,
+          context: {
+            credentialId,
+            endpoint: err.endpoint,
+            status: err.status,
+            hint: 'run "tickets-pushbot check" to see which Red Hat API works',
+          },
+        });
       }
       const wait = caseNumber !== undefined ? backoffCase(rt, caseNumber, now) : 0;
       clog.warn(
@@ -744,8 +837,89 @@ export function createPoller(deps: PollerDeps): Poller {
 
     const now = deps.clock.now();
     const due = (n: CaseNumber) => (rt.backoff.get(n)?.until ?? 0) <= now;
+    const mode = portal.readMode();
+    const ok = (
+      caseNumber: CaseNumber,
+      kase: Case | undefined,
+      comments: readonly Comment[] | undefined,
+      readAt: number,
+    ): void => {
+      outcome.results.set(caseNumber, {
+        kind: 'ok',
+        kase,
+        comments: comments ?? [],
+        commentsFetched: comments !== undefined,
+        readAt,
+      });
+    };
+    const fail = (caseNumber: CaseNumber, err: unknown): void => {
+      const r = failed(caseNumber, err);
+      if (r) outcome.results.set(caseNumber, r);
+    };
+    /** Comments of a case, recorded as the case's result (with its fields when known). */
+    const readComments = async (
+      caseNumber: CaseNumber,
+      kase: Case | undefined,
+      readAt: number,
+    ): Promise<void> => {
+      if (halted) return;
+      try {
+        const comments = await request(() => portal.listComments(caseNumber));
+        stats.commentReads++;
+        ok(caseNumber, kase, comments, readAt);
+      } catch (err) {
+        fail(caseNumber, err);
+      }
+    };
+    const changedSinceRead = (caseNumber: CaseNumber, kase: Case, embedded: readonly Comment[]) =>
+      !unchangedSinceRead(
+        rt.modified.get(caseNumber),
+        kase.lastModifiedAt,
+        timing.sinceSafetyMarginMs,
+      ) || embedsUnseen(state, chats, caseNumber, embedded, pending);
+
+    if (mode.kind === 'batch' && pass.kind === 'sweep' && mode.withComments) {
+      // Every cycle already reads every case with its newest comments: nothing to sweep.
+      return undefined;
+    }
+    if (mode.kind === 'batch' && pass.kind === 'cycle') {
+      const stepDown = await readBatches({
+        cases: cases.filter(due),
+        mode,
+        portal,
+        request,
+        stats,
+        now: () => deps.clock.now(),
+        halted: () => halted,
+        onBatchOk: () => resetFailures(rt, undefined),
+        fail,
+        notVisible: (n) => outcome.results.set(n, { kind: 'not-visible' }),
+        ok,
+        readComments,
+        needsComments: (n, kase, returned) =>
+          returned === undefined
+            ? changedSinceRead(n, kase, [])
+            : embedsUnseen(state, chats, n, returned, pending),
+      });
+      if (stepDown.length > 0) {
+        clog.info(
+          { cases: stepDown.length },
+          'no batch path works for this credential now: reading its cases one by one',
+        );
+        await Promise.all(stepDown.map((n) => fetchCase(n)));
+      }
+      return outcome;
+    }
+    if (mode.kind === 'per-case' && pass.kind === 'cycle' && rt.lastCheckStart !== undefined) {
+      // REST v3 alone: every case's comment list, every cycle (a comment need not move the
+      // case's lastModifiedDate); the case fields come with the sweep.
+      await readEachCase(cases.filter(due), (n) => readComments(n, undefined, deps.clock.now()));
+      return outcome;
+    }
+
     let toFetch: CaseNumber[];
     if (
+      mode.kind !== 'filter' ||
       pass.kind === 'sweep' ||
       rt.lastCheckStart === undefined ||
       (rt.filterRetryAt !== undefined && now < rt.filterRetryAt)
@@ -756,6 +930,7 @@ export function createPoller(deps: PollerDeps): Poller {
       let changed: Set<CaseNumber> | undefined;
       try {
         changed = new Set(await request(() => portal.changedCases(since)));
+        resetFailures(rt, undefined);
         if (rt.filterRetryAt !== undefined) {
           clog.info('the changed-cases filter works again: back to one request per cycle');
         }
@@ -767,6 +942,7 @@ export function createPoller(deps: PollerDeps): Poller {
           failed(undefined, err);
         } else {
           stats.portalFailures++;
+          if (isPortalError(err)) noteFailure(rt, undefined, err, credentialId);
           // Broken or missing (a 404, an answer we cannot read): poll case by case for a while.
           // Transient (5xx, timeout): case by case for this cycle only; the filter next cycle.
           const retryInMs = kind === 'transient' ? 0 : timing.filterRetryAfterMs;
@@ -846,7 +1022,8 @@ export function createPoller(deps: PollerDeps): Poller {
     for (const [caseNumber, result] of o.results) {
       if (result.kind === 'failed') continue;
       rt.backoff.delete(caseNumber);
-      if (result.kind === 'ok' && result.commentsFetched) {
+      resetFailures(rt, caseNumber);
+      if (result.kind === 'ok' && result.commentsFetched && result.kase !== undefined) {
         // A cycle and a sweep may both have read the case: keep the later read.
         const previous = rt.modified.get(caseNumber);
         if (previous === undefined || previous.readAt <= result.readAt) {

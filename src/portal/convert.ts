@@ -1,6 +1,7 @@
 // Wire → domain helpers shared by the Hydra (JSON) and Strata (XML) schemas.
 import { z } from 'zod';
-import type { AuthorType, Case, Comment } from '../domain.js';
+import type { AuthorType, Case, Comment, IdSpace } from '../domain.js';
+import { commentText } from './comment-text.js';
 
 /** Result of JSON.parse without exceptions: a body that is not JSON is an expected input. */
 export function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
@@ -14,11 +15,22 @@ export function parseJson(text: string): { ok: true; value: unknown } | { ok: fa
   }
 }
 
+/**
+ * Milliseconds since the epoch of a portal timestamp, or NaN. The APIs write three forms:
+ * "2024-05-01T08:00:00Z" (v1), "…00.000Z" (GraphQL) and "…00.000+0000" (REST v3, Salesforce).
+ * The last one is not ISO-8601 (the offset lacks its colon); V8 reads it only through its
+ * lenient fallback parser, so the colon is put back first.
+ */
+export function parsePortalDate(text: string): number {
+  const iso = text.trim().replace(/([T\d.]\d)([+-]\d{2})(\d{2})$/, '$1$2:$3');
+  return Date.parse(iso);
+}
+
 /** A timestamp the portal sends, normalised to ISO-8601 UTC ("2024-05-01T08:00:00.000Z"). */
 export const wireDate = z
   .string()
-  .refine((s) => !Number.isNaN(Date.parse(s)), { message: 'expected a date' })
-  .transform((s) => new Date(Date.parse(s)).toISOString());
+  .refine((s) => !Number.isNaN(parsePortalDate(s)), { message: 'expected a date' })
+  .transform((s) => new Date(parsePortalDate(s)).toISOString());
 
 /** true/false as JSON booleans or as the text "true"/"false" (XML, and defensive for JSON). */
 export const wireBoolean = z.union([
@@ -36,6 +48,7 @@ export function authorTypeOf(createdByType: string | undefined): AuthorType {
   const kind = createdByType?.trim().toLowerCase();
   if (kind === 'associate') return 'associate';
   if (kind === 'customer') return 'customer';
+  if (kind === 'internal') return 'internal';
   return 'unknown';
 }
 
@@ -128,33 +141,49 @@ export function caseFromWire(caseNumber: string, wire: WireCaseFields): Case {
   };
 }
 
-/** The fields both flavours give for a comment, already validated. */
+/** The fields every API gives for a comment, already validated. */
 export interface WireCommentFields {
   id: string;
   body?: string | null | undefined;
+  /** "html" when the API says the body is HTML; HTML is also recognised by its tags. */
+  contentType?: string | null | undefined;
   author?: string | null | undefined;
+  /** createdByType ("Associate", "Customer", "Internal"), or already an AuthorType. */
   authorType?: string | null | undefined;
   createdAt: string;
   publishedAt?: string | null | undefined;
   isPublic?: boolean | null | undefined;
+  /** GraphQL Visibility__c; anything but "Public" is not for the customer side. */
+  visibility?: string | null | undefined;
   isDraft?: boolean | null | undefined;
 }
 
 export const UNKNOWN_AUTHOR = 'Unknown author';
 
-export function commentFromWire(caseNumber: string, wire: WireCommentFields): SortableComment {
+export function commentFromWire(
+  caseNumber: string,
+  wire: WireCommentFields,
+  idSpace: IdSpace = 'v1',
+): SortableComment {
+  const authorType = authorTypeOf(wire.authorType ?? undefined);
+  const visibility = wire.visibility?.trim().toLowerCase();
   return {
     comment: {
       id: wire.id,
       caseNumber,
       author: wire.author?.trim() || UNKNOWN_AUTHOR,
-      authorType: authorTypeOf(wire.authorType ?? undefined),
-      // Trimmed in both flavours: the XML parser trims text, and edge blank lines carry nothing.
-      body: wire.body?.trim() ?? '',
+      authorType,
+      // HTML becomes text; plain text is trimmed (edge blank lines carry nothing).
+      body: wire.body ? commentText(wire.body, wire.contentType) : '',
       createdAt: wire.createdAt,
-      // A missing flag means the ordinary case: a public, sent comment.
-      isPublic: wire.isPublic ?? true,
+      // Public only when every signal agrees: no flag saying otherwise, a visibility (when
+      // the API tells one) of "Public", and an author kind meant for the customer side.
+      isPublic:
+        (wire.isPublic ?? true) &&
+        (visibility === undefined || visibility === '' || visibility === 'public') &&
+        (authorType === 'associate' || authorType === 'customer'),
       isDraft: wire.isDraft ?? false,
+      ...(idSpace !== 'v1' ? { idSpace } : {}),
     },
     publishedAt: wire.publishedAt ?? undefined,
   };
@@ -172,6 +201,7 @@ export function commentsFromWire<T>(
     fields: (item: T) => WireCommentFields;
     /** The item's id if it has a plausible one, for the skip report. */
     idOf: (item: unknown) => string | undefined;
+    idSpace?: IdSpace;
   },
   onSkipped: OnSkippedItem,
 ): Comment[] {
@@ -187,7 +217,7 @@ export function commentsFromWire<T>(
       });
       return;
     }
-    out.push(commentFromWire(caseNumber, wire.fields(parsed.data)));
+    out.push(commentFromWire(caseNumber, wire.fields(parsed.data), wire.idSpace));
   });
   return sortOldestFirst(out);
 }

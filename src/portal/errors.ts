@@ -5,10 +5,14 @@
 // Kinds and what the poller is expected to do with them:
 //   auth         the credential is wrong, expired or revoked: stop using it, tell the user
 //   not-visible  403/404: this account cannot see the case (or it does not exist)
-//   rate-limited 429: wait retryAfterMs (when the portal said) and try again
+//   rate-limited 429, or the edge's HTML "Access Denied" 403 (its way of throttling): wait
+//                retryAfterMs (when the portal said) and try again
 //   transient    5xx, timeouts, broken connections, a proxy's HTML page: back off, retry
 //   bad-payload  an answer we cannot read (schema, truncation, too large, other 4xx):
 //                retrying soon will not help; log it and move on
+//   unsupported  the portal does not offer this query or field (GraphQL validation): the v3
+//                client steps down to another path
+//   gone         410, or 404 at the API's root: the API was switched off; nobody lost access
 import { PortalError, type PortalErrorKind } from './types.js';
 
 /** Longest vendor message kept (Strata-Message), in characters. */
@@ -94,6 +98,21 @@ export function errorFromResponse(
     return make(
       'auth',
       `Red Hat did not accept the login (HTTP 401). Check the username and password, or create a new offline token.`,
+      response,
+    );
+  }
+  if (status === 410) {
+    return make(
+      'gone',
+      `Red Hat's portal says this API is gone (HTTP 410). Check portal.api and portal.baseUrl, and run "tickets-pushbot check".`,
+      response,
+    );
+  }
+  if (status === 403 && looksLikeHtml(response)) {
+    // Red Hat's edge (WAF/CDN) throttles with an HTML "Access Denied" page instead of a 429.
+    return make(
+      'rate-limited',
+      `Red Hat's edge refused the request with an "Access Denied" page (HTTP 403), which is how it throttles; will slow down and try again.`,
       response,
     );
   }

@@ -36,11 +36,20 @@ export interface PortalHttpOptions {
   logger: Logger;
   /** Called once per HTTP request, with the error kind its outcome points to (for /status). */
   onRequest?: (errorKind: PortalErrorKind | undefined) => void;
+  /**
+   * Called with every answer as received (`check --record` keeps them, scrubbed). The request
+   * is described by method, endpoint and body only: never its headers.
+   */
+  onAnswer?: (
+    request: { method: string; endpoint: string; body?: string },
+    answer: PortalResponse,
+  ) => void;
 }
 
 /** The error kind an HTTP status points to before the adapters look at the body. */
 function kindOfStatus(status: number): PortalErrorKind | undefined {
   if (status === 401) return 'auth';
+  if (status === 410) return 'gone';
   if (status === 403 || status === 404) return 'not-visible';
   if (status === 429) return 'rate-limited';
   if (status >= 500) return 'transient';
@@ -144,16 +153,25 @@ export function createPortalHttp(options: PortalHttpOptions): PortalHttp {
           );
         }
         options.onRequest?.(kindOfStatus(response.status));
-        options.logger.debug(
-          { ...logFields, status: response.status, durationMs },
-          'portal request',
-        );
-        return {
+        const answer: PortalResponse = {
           status: response.status,
           headers: plainHeaders(response),
           body: typeof response.data === 'string' ? response.data : '',
           endpoint,
         };
+        options.onAnswer?.(
+          {
+            method: request.method,
+            endpoint,
+            ...(request.body !== undefined ? { body: request.body } : {}),
+          },
+          answer,
+        );
+        options.logger.debug(
+          { ...logFields, status: response.status, durationMs },
+          'portal request',
+        );
+        return answer;
       } catch (err) {
         const error =
           err instanceof PortalError

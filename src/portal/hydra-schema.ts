@@ -1,9 +1,10 @@
-// Hydra (JSON) wire format → domain types. Field names follow Red Hat's current case API
-// (see /work/shared/reference/redhat-portal-api.md); nothing outside portal/ sees them.
+// Hydra (JSON) wire format → domain types. REST v3 kept Hydra's field names (dates gained
+// milliseconds and a "+0000" offset, comments lost isPublic for createdByType), so the same
+// schemas read both, each with its own id space; nothing outside portal/ sees them.
 // Strict about envelopes (a case, the comment array, the filter answer), tolerant of one bad
 // item in a list: it is skipped and reported, the rest is delivered.
 import { z } from 'zod';
-import type { Case, CaseNumber, Comment } from '../domain.js';
+import type { Case, CaseNumber, Comment, IdSpace } from '../domain.js';
 import {
   caseFromWire,
   commentsFromWire,
@@ -22,6 +23,7 @@ export const hydraCommentSchema = z.object({
   commentBody: z.string().nullish(),
   createdBy: z.string().nullish(),
   createdByType: z.string().nullish(),
+  contentType: z.string().nullish(),
   createdDate: wireDate,
   publishedDate: wireDate.nullish(),
   isPublic: wireBoolean.nullish(),
@@ -84,6 +86,7 @@ export function parseHydraCase(value: unknown, caseNumber: CaseNumber): Parsed<C
 const hydraCommentFields = (w: z.infer<typeof hydraCommentSchema>): WireCommentFields => ({
   id: w.id,
   body: w.commentBody,
+  contentType: w.contentType,
   author: w.createdBy,
   authorType: w.createdByType,
   createdAt: w.createdDate,
@@ -96,11 +99,12 @@ function hydraCommentItems(
   items: readonly unknown[],
   caseNumber: CaseNumber,
   onSkipped: OnSkippedItem,
+  idSpace: IdSpace,
 ): Comment[] {
   return commentsFromWire(
     items,
     caseNumber,
-    { schema: hydraCommentSchema, fields: hydraCommentFields, idOf },
+    { schema: hydraCommentSchema, fields: hydraCommentFields, idOf, idSpace },
     onSkipped,
   );
 }
@@ -110,10 +114,11 @@ export function parseHydraComments(
   value: unknown,
   caseNumber: CaseNumber,
   onSkipped: OnSkippedItem,
+  idSpace: IdSpace = 'v1',
 ): Parsed<Comment[]> {
   const list = hydraCommentListSchema.safeParse(value);
   if (!list.success) return { ok: false, detail: 'the comment list is not an array' };
-  return { ok: true, value: hydraCommentItems(list.data, caseNumber, onSkipped) };
+  return { ok: true, value: hydraCommentItems(list.data, caseNumber, onSkipped, idSpace) };
 }
 
 /** The `comments` array a case answer embeds; none (or not an array) reads as no comments. */
@@ -121,10 +126,11 @@ export function parseHydraEmbeddedComments(
   value: unknown,
   caseNumber: CaseNumber,
   onSkipped: OnSkippedItem,
+  idSpace: IdSpace = 'v1',
 ): Comment[] {
   const embedded = hydraEmbeddedSchema.safeParse(value);
   if (!embedded.success || embedded.data.comments === undefined) return [];
-  return hydraCommentItems(embedded.data.comments, caseNumber, onSkipped);
+  return hydraCommentItems(embedded.data.comments, caseNumber, onSkipped, idSpace);
 }
 
 /** One page of `POST /cases/filter`. */

@@ -14,6 +14,7 @@ import type { PortalClient } from './types.js';
 
 export function createHydraClient(deps: AdapterDeps): PortalClient {
   return createCaseApiClient(deps, {
+    path: 'hydra',
     mediaType: 'application/json',
     decode(body) {
       const json = parseJson(body);

@@ -99,6 +99,7 @@ export const strataCommentSchema = z.object({
   text: text.optional(),
   createdBy: text.optional(),
   createdByType: text.optional(),
+  contentType: text.optional(),
   createdDate: wireDate,
   publishedDate: wireDate.optional(),
   public: wireBoolean.optional(),
@@ -150,6 +151,7 @@ function commentItems(
   const fields = (w: z.infer<typeof strataCommentSchema>): WireCommentFields => ({
     id: w['@_id'],
     body: w.text,
+    contentType: w.contentType,
     author: w.createdBy,
     authorType: w.createdByType,
     createdAt: w.createdDate,

@@ -17,6 +17,7 @@ import type { PortalClient } from './types.js';
 export function createStrataClient(deps: AdapterDeps): PortalClient {
   const parser = createStrataXmlParser();
   return createCaseApiClient(deps, {
+    path: 'strata',
     mediaType: 'application/xml',
     decode: (body) => parseStrataXml(parser, body),
     filterBody: ({ startDate, offset, size }) =>

@@ -6,9 +6,56 @@ export type PortalCredential =
   | { kind: 'offline-token'; offlineToken: string }
   | { kind: 'basic'; username: string; password: string };
 
+/**
+ * How a client reads the followed cases of its credential in a poll cycle. It changes as the
+ * v3 client finds out what the portal offers this credential (see v3.ts):
+ *   filter    v1 APIs: changedCases(since), then readCase/listComments for what changed;
+ *   batch     v3 GraphQL: readCases for up to `batchSize` cases per request, with their newest
+ *             comments (`withComments`, path "graphql") or without ("graphql+rest": comments
+ *             through listComments, for cases that moved);
+ *   per-case  v3 REST only: listComments for every case every cycle.
+ */
+export type ReadMode =
+  | { kind: 'filter'; path: PortalPath }
+  | { kind: 'batch'; path: PortalPath; withComments: boolean; batchSize: number }
+  | { kind: 'per-case'; path: PortalPath };
+
+/** What /status, logs and `check` call the way a credential is read. */
+export type PortalPath = 'graphql' | 'graphql+rest' | 'rest' | 'hydra' | 'strata';
+
+export interface BatchCase {
+  kase: Case;
+  /** Newest comments first as the portal ranks them, returned oldest first; absent without. */
+  comments?: Comment[];
+  /** False when the case has more comments than the answer carried. */
+  commentsComplete: boolean;
+}
+
+export interface BatchRead {
+  /** The mode the answer was read with (a batch may have stepped down from comments). */
+  mode: Extract<ReadMode, { kind: 'batch' }>;
+  cases: Map<CaseNumber, BatchCase>;
+  /** Asked for, absent from the answer, and confirmed not visible to this credential. */
+  notVisible: CaseNumber[];
+  /** Asked for but unreadable (one bad item, or absence that could not be confirmed). */
+  failed: Map<CaseNumber, PortalError>;
+  /** HTTP requests the read took (pages, confirmations, a step down). */
+  requests: number;
+}
+
 export interface PortalClient {
-  /** Checks the credential works; returns the account/login it sees when the API tells. */
-  verify(): Promise<{ account?: string }>;
+  /**
+   * Checks the credential can read cases through some path; returns the account/login it sees
+   * when the API tells, and the path it settled on.
+   */
+  verify(): Promise<{ account?: string; path?: PortalPath }>;
+  /** The way the next cycle should read this credential's cases. */
+  readMode(): ReadMode;
+  /**
+   * Reads many cases at once (batch mode only). Throws PortalError 'unsupported' when no batch
+   * path works for this credential any more: readMode() then says what to do instead.
+   */
+  readCases(caseNumbers: readonly CaseNumber[]): Promise<BatchRead>;
   getCase(caseNumber: CaseNumber): Promise<Case>;
   /**
    * The same request as getCase, with the comments the case answer embeds (oldest first; empty
@@ -29,13 +76,35 @@ export interface CaseRead {
 }
 
 export interface PortalClientFactory {
-  /** One client per credential; it caches its own access token. */
-  create(credential: PortalCredential): PortalClient;
+  /**
+   * One client per credential; it caches its own access token (and, for v3, the path it found
+   * working). `context` names the credential in its log lines.
+   */
+  create(credential: PortalCredential, context?: { credentialId?: string }): PortalClient;
   caseUrl(caseNumber: CaseNumber): string;
   commentUrl(caseNumber: CaseNumber, commentId: string): string;
 }
 
-export type PortalErrorKind = 'auth' | 'not-visible' | 'rate-limited' | 'transient' | 'bad-payload';
+export type PortalErrorKind =
+  | 'auth'
+  | 'not-visible'
+  | 'rate-limited'
+  | 'transient'
+  | 'bad-payload'
+  /** The portal does not offer this query, field or path (to this account): use another. */
+  | 'unsupported'
+  /** The API itself is not there (404/410 at its root or for every case): not the case's fault. */
+  | 'gone';
+
+export const PORTAL_ERROR_KINDS: readonly PortalErrorKind[] = [
+  'auth',
+  'not-visible',
+  'rate-limited',
+  'transient',
+  'bad-payload',
+  'unsupported',
+  'gone',
+];
 
 /**
  * The only error portal/ lets out. Built by copying safe fields (status, endpoint path,
@@ -50,6 +119,8 @@ export class PortalError extends Error {
   readonly portalMessage: string | undefined;
   /** Method and path of the failed call, without query secrets or host credentials. */
   readonly endpoint: string | undefined;
+  /** unsupported: the GraphQL field or relation the portal refused, when it named one. */
+  readonly field: string | undefined;
 
   constructor(
     kind: PortalErrorKind,
@@ -59,6 +130,7 @@ export class PortalError extends Error {
       retryAfterMs?: number;
       portalMessage?: string;
       endpoint?: string;
+      field?: string;
     } = {},
   ) {
     super(message);
@@ -68,6 +140,7 @@ export class PortalError extends Error {
     this.retryAfterMs = details.retryAfterMs;
     this.portalMessage = details.portalMessage;
     this.endpoint = details.endpoint;
+    this.field = details.field;
   }
 }
 

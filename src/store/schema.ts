@@ -1,15 +1,18 @@
 // The state file (db.json): schema, current version, and migrations from older versions.
 // The file is validated on every load; an invalid file is refused, never replaced.
 import { z } from 'zod';
-import { AUDIENCES, CASE_NUMBER_PATTERN } from '../domain.js';
+import { AUDIENCES, CASE_NUMBER_PATTERN, type IdSpace } from '../domain.js';
 import { ENCRYPTED_PATTERN } from '../secrets.js';
+import { migrateV1ToV2 } from './migrate-v1.js';
 
-export const STATE_VERSION = 1;
+/** 2: subscriptions know the id space of their `seen` ids and how far they were seen. */
+export const STATE_VERSION = 2;
 
 const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO-8601 date');
 /** A secret as stored: always AES-GCM sealed by SecretBox, never plaintext. */
 const sealed = z.string().regex(ENCRYPTED_PATTERN, 'expected an encrypted secret (enc:v1:...)');
 const caseNumber = z.string().regex(CASE_NUMBER_PATTERN, 'expected a case number (digits)');
+const idSpace = z.enum(['v1', 'v3-rest', 'graphql'] as const satisfies readonly IdSpace[]);
 
 export const credentialSchema = z.object({
   /** SecretBox.fingerprint of kind + secret: chats that enter the same credential share it. */
@@ -35,8 +38,15 @@ export const credentialSchema = z.object({
 export const subscriptionSchema = z.object({
   caseNumber,
   addedAt: isoDate,
-  /** Comment ids already delivered, or present when the case was added. */
+  /**
+   * Comments already delivered, or present when the case was added: their ids, and their
+   * prints ("fp:…", comment-identity.ts) so they are recognised under another API's ids.
+   */
   seen: z.array(z.string()),
+  /** Creation time of the newest comment in `seen` (what a path switch must not resend). */
+  seenUpTo: isoDate.optional(),
+  /** The id space of the ids in `seen` (v1, REST v3 or GraphQL); absent when none yet. */
+  via: idSpace.optional(),
   summary: z.string().default(''),
   status: z.string().default(''),
   severity: z.string().default(''),
@@ -87,11 +97,12 @@ const commentSnapshotSchema = z.object({
   id: z.string(),
   caseNumber,
   author: z.string(),
-  authorType: z.enum(['associate', 'customer', 'unknown']),
+  authorType: z.enum(['associate', 'customer', 'internal', 'unknown']),
   body: z.string(),
   createdAt: z.string(),
   isPublic: z.boolean(),
   isDraft: z.boolean(),
+  idSpace: idSpace.optional(),
 });
 
 export const outboxEntrySchema = z.object({
@@ -131,13 +142,12 @@ export function emptyState(): State {
 }
 
 /**
- * Migrations: index i upgrades a file of version i+1... keyed by the version they start from.
- * Each takes the raw object of version N and returns the raw object of version N+1.
- * Version 1 is the first format, so there is nothing to migrate yet.
+ * Migrations, keyed by the version they start from. Each takes the raw object of version N and
+ * returns the raw object of version N+1; the result is validated by stateSchema afterwards.
  */
 export const MIGRATIONS: Readonly<
   Record<number, (raw: Record<string, unknown>) => Record<string, unknown>>
-> = {};
+> = { 1: migrateV1ToV2 };
 
 export class StateFormatError extends Error {
   readonly problems: readonly string[];

@@ -1,10 +1,12 @@
 // A loopback fake of Red Hat's customer portal, for tests at the network edge: a real
-// node:http server on 127.0.0.1 speaking both case APIs over one in-memory model, plus the
+// node:http server on 127.0.0.1 speaking every case API over one in-memory model, plus the
 // SSO token endpoint.
 //
-//   hydra  (JSON)  {hydraBaseUrl}  = http://127.0.0.1:PORT/support/v1
-//   strata (XML)   {strataBaseUrl} = http://127.0.0.1:PORT/rs
-//   SSO            {tokenUrl}      = http://127.0.0.1:PORT/auth/realms/redhat-external/protocol/openid-connect/token
+//   hydra   (JSON)  {hydraBaseUrl}  = http://127.0.0.1:PORT/support/v1
+//   strata  (XML)   {strataBaseUrl} = http://127.0.0.1:PORT/rs
+//   REST v3 (JSON)  {v3BaseUrl}     = http://127.0.0.1:PORT/support/v3   (fake-portal-v3.ts)
+//   GraphQL         {graphqlUrl}    = http://127.0.0.1:PORT/graphql      (fake-portal-graphql.ts)
+//   SSO             {tokenUrl}      = http://127.0.0.1:PORT/auth/realms/redhat-external/protocol/openid-connect/token
 //
 // Behaviour modelled on /work/shared/reference/redhat-portal-api.md and the anonymised
 // Strata sample (payload shapes match test/portal/fixtures/):
@@ -22,11 +24,40 @@
 //
 // Time: the fake has a manual clock (starts at `startTime`, default now) used for default
 // dates and token expiry; move it with advanceTime(). Faults: fail({...}) makes the next
-// `times` matching requests misbehave (status, Retry-After, delay, broken bodies).
+// `times` matching requests misbehave (status, Retry-After, delay, broken bodies); retire(api)
+// switches one API off for good, as Red Hat did to v1 on 2026-09-21.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { XMLParser } from 'fast-xml-parser';
+import type { FakeGraphqlSchemaVariant } from './fake-portal-graphql-schema.js';
+import {
+  ACCESS_DENIED_HTML,
+  GRAPHQL_PATH,
+  GRAPHQL_TRANSIENT,
+  createFakeGraphql,
+  graphqlError,
+  withBadGraphqlComment,
+  withGraphqlErrors,
+} from './fake-portal-graphql.js';
+import {
+  canSee,
+  headerValue,
+  json,
+  newestFirst,
+  type Answer,
+  type CaseModel,
+  type CommentModel,
+  type UserModel,
+} from './fake-portal-model.js';
+import {
+  V3_PATH,
+  routeV3,
+  v3Answer,
+  v3Error,
+  type V3Endpoint,
+  type V3RestIds,
+} from './fake-portal-v3.js';
 
 export const HYDRA_PATH = '/support/v1';
 export const STRATA_PATH = '/rs';
@@ -46,8 +77,10 @@ const ERROR_PAGE_HTML = readFileSync(
   'utf8',
 );
 
-export type FakeEndpoint = 'token' | 'case' | 'comments' | 'filter';
-export type FakeFlavour = 'hydra' | 'strata' | 'sso';
+export type FakeEndpoint = 'token' | 'case' | 'comments' | 'filter' | V3Endpoint | 'graphql';
+export type FakeFlavour = 'hydra' | 'strata' | 'sso' | 'v3' | 'graphql';
+/** An API as retire() names it: 'v1' is Hydra (/support/v1). */
+export type FakeApi = 'v1' | 'strata' | 'v3' | 'graphql';
 
 export interface FakeUserInput {
   username: string;
@@ -85,6 +118,8 @@ export interface FakeCommentInput {
   createdAt?: string;
   isPublic?: boolean;
   isDraft?: boolean;
+  /** Default 'plaintext'; the body is stored and served as given, HTML or not. */
+  contentType?: 'plaintext' | 'html';
 }
 
 export type FakeBrokenBody =
@@ -97,13 +132,19 @@ export type FakeBrokenBody =
   /** Plain text instead of JSON/XML, status 200. */
   | 'not-json'
   /** The real answer with its first (newest) comment missing id and createdDate. */
-  | 'bad-comment';
+  | 'bad-comment'
+  /** The edge WAF's throttle page: 403 (unless `status` says otherwise), text/html. */
+  | 'access-denied'
+  /** GraphQL 200 with the real data (or empty edges when none) and "Missing CRM contact". */
+  | 'graphql-errors'
+  /** GraphQL 200 {"data":null} with an upstream "SUBREQUEST_HTTP_ERROR: 503" error. */
+  | 'graphql-transient';
 
 export interface FakeFault {
   endpoint: FakeEndpoint;
-  /** Only for this flavour; default: either. */
-  flavour?: 'hydra' | 'strata';
-  /** Only for this case number (case and comments endpoints). */
+  /** Only for this flavour; default: any. */
+  flavour?: 'hydra' | 'strata' | 'v3' | 'graphql';
+  /** Only for this case number (case and comments endpoints, v1 and v3). */
   caseNumber?: string;
   /** Answer with this status (an error body) instead of the real answer. */
   status?: number;
@@ -132,6 +173,10 @@ export interface FakeRequestRecord {
   status: number;
   /** The User-Agent the client sent. */
   userAgent: string | undefined;
+  /** The apollographql-client-name header, when sent. */
+  apolloClientName?: string;
+  /** The apollographql-client-version header, when sent. */
+  apolloClientVersion?: string;
 }
 
 export interface FakePortal {
@@ -139,6 +184,10 @@ export interface FakePortal {
   readonly hydraBaseUrl: string;
   readonly strataBaseUrl: string;
   readonly tokenUrl: string;
+  /** origin + '/support/v3' */
+  readonly v3BaseUrl: string;
+  /** origin + '/graphql' */
+  readonly graphqlUrl: string;
   addUser(user: FakeUserInput): void;
   addCase(input: FakeCaseInput): void;
   /** Adds a comment and bumps the case's lastModifiedDate; returns the comment id. */
@@ -171,43 +220,15 @@ export interface FakePortal {
   resetCounters(): void;
   /** Drops every fault not yet used up. */
   clearFaults(): void;
+  /**
+   * Serves the GraphQL schema without the listed fields ('Type.field'), so queries selecting
+   * them are refused by validation; `{}` restores the full schema. Throws on an unknown field.
+   */
+  setGraphqlSchema(variant: FakeGraphqlSchemaVariant): void;
+  /** Every request under that API, any path, with or without auth, answers `status` (JSON). */
+  retire(api: FakeApi, status?: 404 | 410): void;
+  unretire(api: FakeApi): void;
   close(): Promise<void>;
-}
-
-interface UserModel {
-  username: string;
-  password: string | undefined;
-  offlineToken: string | undefined;
-  visibleCases: Set<string> | 'all';
-  email: string;
-}
-
-interface CommentModel {
-  id: string;
-  author: string;
-  authorType: string;
-  body: string;
-  createdAt: number;
-  modifiedAt: number;
-  edited: boolean;
-  isPublic: boolean;
-  isDraft: boolean;
-}
-
-interface CaseModel {
-  id: string;
-  number: string;
-  summary: string;
-  status: string;
-  severity: string;
-  product: string;
-  version: string | undefined;
-  closed: boolean;
-  createdAt: number;
-  lastModifiedAt: number;
-  group: string | undefined;
-  groupNumber: string | undefined;
-  comments: CommentModel[];
 }
 
 interface AccessTokenModel {
@@ -215,13 +236,6 @@ interface AccessTokenModel {
   offlineToken: string;
   expiresAt: number;
   revoked: boolean;
-}
-
-interface Answer {
-  status: number;
-  headers?: Record<string, string>;
-  contentType?: string;
-  body: string;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
@@ -252,14 +266,16 @@ function base64url(value: unknown): string {
   return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
 }
 
-function newestFirst(a: CommentModel, b: CommentModel): number {
-  return b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
-}
-
 export async function startFakePortal(
-  options: { accessTokenTtlSeconds?: number; startTime?: number } = {},
+  options: {
+    accessTokenTtlSeconds?: number;
+    startTime?: number;
+    /** REST v3 comment ids: v1's (default), or 'distinct' ("a0c…"). GraphQL's always differ. */
+    v3RestIds?: V3RestIds;
+  } = {},
 ): Promise<FakePortal> {
   const ttlSeconds = options.accessTokenTtlSeconds ?? DEFAULT_ACCESS_TOKEN_TTL_SECONDS;
+  const v3RestIds = options.v3RestIds ?? 'same-as-v1';
   let clock = options.startTime ?? Math.floor(Date.now() / 1000) * 1000;
   const users = new Map<string, UserModel>();
   const cases = new Map<string, CaseModel>();
@@ -270,6 +286,8 @@ export async function startFakePortal(
   const pendingDelays = new Set<() => void>();
   let commentSeq = 0;
   let caseSeq = 0;
+  const graphql = createFakeGraphql();
+  const retired = new Map<FakeApi, 404 | 410>();
 
   const caseOf = (number: string): CaseModel => {
     const found = cases.get(number);
@@ -302,7 +320,7 @@ export async function startFakePortal(
       ...(c.isDraft ? {} : { publishedDate: iso(modified) }),
       isPublic: c.isPublic,
       isDraft: c.isDraft,
-      contentType: 'plaintext',
+      contentType: c.contentType,
     };
   };
 
@@ -345,7 +363,7 @@ export async function startFakePortal(
       element('draft', String(c.isDraft)) +
       (c.isDraft ? '' : element('publishedDate', iso(modified))) +
       element('createdByType', c.authorType) +
-      element('contentType', 'plaintext') +
+      element('contentType', c.contentType) +
       `</comment>`
     );
   };
@@ -385,12 +403,6 @@ export async function startFakePortal(
 
   // ---- request handling ------------------------------------------------------------------
 
-  const json = (status: number, value: unknown, headers?: Record<string, string>): Answer => ({
-    status,
-    contentType: 'application/json;charset=UTF-8',
-    body: JSON.stringify(value),
-    ...(headers ? { headers } : {}),
-  });
   const xml = (status: number, body: string, headers?: Record<string, string>): Answer => ({
     status,
     contentType: 'application/xml;charset=UTF-8',
@@ -431,9 +443,6 @@ export async function startFakePortal(
     }
     return { reason: 'Unsupported authorization scheme' };
   };
-
-  const canSee = (user: UserModel, number: string): boolean =>
-    user.visibleCases === 'all' || user.visibleCases.has(number);
 
   const tokenAnswer = (body: string, record: FakeRequestRecord): Answer => {
     const form = new URLSearchParams(body);
@@ -652,6 +661,12 @@ export async function startFakePortal(
     switch (kind) {
       case 'html':
         return { status: 502, contentType: 'text/html; charset=utf-8', body: ERROR_PAGE_HTML };
+      case 'access-denied':
+        return { status: 403, contentType: 'text/html', body: ACCESS_DENIED_HTML };
+      case 'graphql-errors':
+        return withGraphqlErrors(answer);
+      case 'graphql-transient':
+        return GRAPHQL_TRANSIENT;
       case 'truncated':
         return { ...answer, body: answer.body.slice(0, Math.floor(answer.body.length / 2)) };
       case 'malformed':
@@ -665,6 +680,7 @@ export async function startFakePortal(
         return { status: 200, contentType: 'text/plain', body: 'Service temporarily unavailable' };
       case 'bad-comment': {
         if (answer.status !== 200) return answer;
+        if (flavour === 'graphql') return withBadGraphqlComment(answer);
         if (isXml) {
           // The newest comment loses its id attribute and its createdDate.
           const start = answer.body.search(/<comment[\s>]/);
@@ -696,8 +712,14 @@ export async function startFakePortal(
 
   const route = (
     path: string,
-  ): { endpoint: FakeEndpoint; flavour: FakeFlavour; caseNumber?: string } | undefined => {
+  ):
+    | { endpoint: FakeEndpoint | 'unknown'; flavour: FakeFlavour; caseNumber?: string }
+    | undefined => {
     if (path === TOKEN_PATH) return { endpoint: 'token', flavour: 'sso' };
+    if (path === GRAPHQL_PATH) return { endpoint: 'graphql', flavour: 'graphql' };
+    if (path.startsWith(`${GRAPHQL_PATH}/`)) return { endpoint: 'unknown', flavour: 'graphql' };
+    const v3 = routeV3(path);
+    if (v3) return { ...v3, flavour: 'v3' };
     for (const [prefix, flavour] of [
       [HYDRA_PATH, 'hydra'],
       [STRATA_PATH, 'strata'],
@@ -714,6 +736,16 @@ export async function startFakePortal(
         };
       }
     }
+    return undefined;
+  };
+
+  /** The API a path belongs to, for retire(): any path under its prefix. */
+  const apiOf = (path: string): FakeApi | undefined => {
+    const under = (prefix: string): boolean => path === prefix || path.startsWith(`${prefix}/`);
+    if (under(HYDRA_PATH)) return 'v1';
+    if (under(STRATA_PATH)) return 'strata';
+    if (under(V3_PATH)) return 'v3';
+    if (under(GRAPHQL_PATH)) return 'graphql';
     return undefined;
   };
 
@@ -767,9 +799,23 @@ export async function startFakePortal(
       status: 0,
       userAgent: req.headers['user-agent'],
     };
+    const apolloClientName = headerValue(req.headers['apollographql-client-name']);
+    const apolloClientVersion = headerValue(req.headers['apollographql-client-version']);
+    if (apolloClientName !== undefined) record.apolloClientName = apolloClientName;
+    if (apolloClientVersion !== undefined) record.apolloClientVersion = apolloClientVersion;
     requests.push(record);
     const body = await readBody(req);
-    if (!routed) return send(res, record, json(404, { status: 404, message: 'Not found' }));
+    const api = apiOf(url.pathname);
+    const retiredStatus = api !== undefined ? retired.get(api) : undefined;
+    if (retiredStatus !== undefined) {
+      return send(
+        res,
+        record,
+        json(retiredStatus, { status: retiredStatus, message: 'Not Found' }),
+      );
+    }
+    if (!routed || routed.endpoint === 'unknown')
+      return send(res, record, json(404, { status: 404, message: 'Not found' }));
     if (body === undefined)
       return send(res, record, json(413, { status: 413, message: 'Too large' }));
 
@@ -785,8 +831,8 @@ export async function startFakePortal(
       ...(fault?.retryAfter !== undefined ? { 'Retry-After': String(fault.retryAfter) } : {}),
       ...(fault?.strataMessage !== undefined ? { 'Strata-Message': fault.strataMessage } : {}),
     };
-    if (fault?.body === 'html') {
-      const page = breakBody({ status: 0, body: '' }, 'html', routed.flavour);
+    if (fault?.body === 'html' || fault?.body === 'access-denied') {
+      const page = breakBody({ status: 0, body: '' }, fault.body, routed.flavour);
       return send(res, record, {
         ...page,
         status: fault.status ?? page.status,
@@ -794,11 +840,14 @@ export async function startFakePortal(
       });
     }
     if (fault?.status !== undefined) {
-      const flavour = routed.flavour === 'sso' ? 'hydra' : routed.flavour;
       const answer =
         routed.flavour === 'sso'
           ? json(fault.status, { error: 'server_error', error_description: 'Injected failure' })
-          : apiError(flavour, fault.status, fault.strataMessage ?? 'Injected failure');
+          : routed.flavour === 'graphql'
+            ? graphqlError(fault.status, 'Injected failure')
+            : routed.flavour === 'v3'
+              ? v3Error(fault.status, 'Injected failure')
+              : apiError(routed.flavour, fault.status, fault.strataMessage ?? 'Injected failure');
       return send(res, record, { ...answer, headers: { ...answer.headers, ...faultHeaders } });
     }
 
@@ -806,6 +855,20 @@ export async function startFakePortal(
     if (routed.flavour === 'sso') {
       answer =
         req.method === 'POST' ? tokenAnswer(body, record) : json(405, { error: 'invalid_request' });
+    } else if (routed.flavour === 'v3' || routed.flavour === 'graphql') {
+      const auth = authenticate(req.headers.authorization);
+      if ('user' in auth) record.user = auth.user.username;
+      const request = {
+        method: req.method ?? 'GET',
+        query: url.searchParams,
+        body,
+        headers: req.headers,
+        auth,
+      };
+      answer =
+        routed.endpoint === 'graphql'
+          ? graphql.answer({ cases }, request)
+          : v3Answer({ cases }, v3RestIds, routed.endpoint, routed.caseNumber, request);
     } else {
       answer = apiAnswer(
         routed.flavour,
@@ -841,6 +904,8 @@ export async function startFakePortal(
     hydraBaseUrl: `${origin}${HYDRA_PATH}`,
     strataBaseUrl: `${origin}${STRATA_PATH}`,
     tokenUrl: `${origin}${TOKEN_PATH}`,
+    v3BaseUrl: `${origin}${V3_PATH}`,
+    graphqlUrl: `${origin}${GRAPHQL_PATH}`,
     requests,
 
     addUser(input) {
@@ -868,6 +933,7 @@ export async function startFakePortal(
         product: input.product ?? 'Red Hat Enterprise Linux',
         version: input.version,
         closed: input.closed ?? false,
+        closedAt: input.closed === true ? modified : undefined,
         createdAt: Math.min(modified, clock),
         lastModifiedAt: modified,
         group: input.group,
@@ -892,6 +958,7 @@ export async function startFakePortal(
         edited: false,
         isPublic: input.isPublic ?? true,
         isDraft: input.isDraft ?? false,
+        contentType: input.contentType ?? 'plaintext',
       });
       bump(kase, createdAt);
       return id;
@@ -922,6 +989,7 @@ export async function startFakePortal(
     closeCase(caseNumber) {
       const kase = caseOf(caseNumber);
       kase.closed = true;
+      kase.closedAt ??= clock;
       kase.status = 'Closed';
       bump(kase, clock);
     },
@@ -962,6 +1030,18 @@ export async function startFakePortal(
 
     clearFaults() {
       faults.length = 0;
+    },
+
+    setGraphqlSchema(variant) {
+      graphql.setSchema(variant);
+    },
+
+    retire(api, status = 404) {
+      retired.set(api, status);
+    },
+
+    unretire(api) {
+      retired.delete(api);
     },
 
     async close() {

@@ -4,6 +4,8 @@
 import type { Case, CaseNumber, Comment } from '../../src/domain.js';
 import {
   PortalError,
+  type BatchRead,
+  type ReadMode,
   type PortalClient,
   type PortalClientFactory,
   type PortalCredential,
@@ -16,7 +18,7 @@ export interface MemoryCase extends Case {
   visibleTo: string[];
 }
 
-type Operation = 'verify' | 'getCase' | 'listComments' | 'changedCases';
+type Operation = 'verify' | 'getCase' | 'listComments' | 'changedCases' | 'readCases';
 
 export class MemoryPortal implements PortalClientFactory {
   readonly cases = new Map<CaseNumber, MemoryCase>();
@@ -32,6 +34,12 @@ export class MemoryPortal implements PortalClientFactory {
   private commentSeq = 0;
   /** Whether a case answer embeds its comments (readCase), as the real portal's does. */
   embedComments = true;
+  /**
+   * How clients read (the port's readMode): the v1 filter by default; a batch mode makes
+   * readCases answer from the model, at most `batchComments` newest comments per case.
+   */
+  mode: ReadMode = { kind: 'filter', path: 'hydra' };
+  batchComments = 20;
 
   static keyOf(credential: PortalCredential): string {
     return credential.kind === 'offline-token'
@@ -146,6 +154,39 @@ export class MemoryPortal implements PortalClientFactory {
           .comments.filter((c) => since === undefined || Date.parse(c.createdAt) >= since)
           .map((c) => ({ ...c }))
           .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+      },
+      readMode: () => this.mode,
+      readCases: async (numbers) => {
+        enter('readCases');
+        const mode = this.mode;
+        if (mode.kind !== 'batch') throw new PortalError('unsupported', 'no batch path', {});
+        const read: BatchRead = {
+          mode,
+          cases: new Map(),
+          notVisible: [],
+          failed: new Map(),
+          requests: 1,
+        };
+        for (const n of numbers) {
+          let kase: MemoryCase;
+          try {
+            kase = visible(n);
+          } catch {
+            read.notVisible.push(n);
+            continue;
+          }
+          const { comments, visibleTo: _v, ...fields } = kase;
+          const newest = [...comments]
+            .filter((c) => !c.isDraft)
+            .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+          const carried = newest.slice(0, this.batchComments).reverse();
+          read.cases.set(n, {
+            kase: { ...fields },
+            ...(mode.withComments ? { comments: carried.map((c) => ({ ...c })) } : {}),
+            commentsComplete: mode.withComments && carried.length === newest.length,
+          });
+        }
+        return read;
       },
       changedCases: async (since) => {
         enter('changedCases');

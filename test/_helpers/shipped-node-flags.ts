@@ -1,4 +1,4 @@
-// The node flags the daemon ships with: `npm start` (package.json) and the Docker image's CMD
+// The node flags the daemon ships with: `npm start` (package.json) and the Docker image's ENTRYPOINT
 // give node the same V8 flags before dist/main.js. Read from those files, so the benchmark
 // measures the daemon as users start it and a test keeps the two in step.
 import { readFileSync } from 'node:fs';
@@ -25,13 +25,19 @@ export function npmStartNodeFlags(): string[] {
   return flagsBeforeMain(pkg.scripts.start.trim().split(/\s+/), 'package.json "start"');
 }
 
-/** From the Dockerfile's last CMD (exec form). */
-export function dockerNodeFlags(): string[] {
-  const cmds = readFileSync(join(ROOT, 'Dockerfile'), 'utf8')
+/** The Dockerfile's last instruction of this kind (exec form), as words. */
+export function dockerInstruction(kind: 'ENTRYPOINT' | 'CMD'): string[] | undefined {
+  const lines = readFileSync(join(ROOT, 'Dockerfile'), 'utf8')
     .split('\n')
-    .filter((line) => line.startsWith('CMD '));
-  const last = cmds.at(-1);
-  if (last === undefined) throw new Error('the Dockerfile has no CMD');
-  const words = z.array(z.string()).parse(JSON.parse(last.slice('CMD '.length)));
-  return flagsBeforeMain(words, 'the Dockerfile CMD');
+    .filter((line) => line.startsWith(`${kind} `));
+  const last = lines.at(-1);
+  if (last === undefined) return undefined;
+  return z.array(z.string()).parse(JSON.parse(last.slice(kind.length + 1)));
+}
+
+/** From the Dockerfile's ENTRYPOINT (exec form): arguments of `docker run` follow it. */
+export function dockerNodeFlags(): string[] {
+  const words = dockerInstruction('ENTRYPOINT');
+  if (words === undefined) throw new Error('the Dockerfile has no ENTRYPOINT');
+  return flagsBeforeMain(words, 'the Dockerfile ENTRYPOINT');
 }

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { botCallbackData, MAX_CALLBACK_DATA_BYTES } from '../../src/bot/callback-data.js';
 import { MAX_CASES_PER_COMMAND, parseCaseArgs } from '../../src/bot/case-args.js';
 import { addSubscriptions, forgetChat, linkCredential } from '../../src/bot/chat-state.js';
+import { seenIds } from '../../src/store/seen.js';
 import { commandOf, isKnownCommand } from '../../src/bot/commands.js';
 import { decodeSetupPayload, encodeSetupPayload, setupDeepLink } from '../../src/bot/deep-link.js';
 import { EXPIRED_NOTICE_WINDOW_MS, createExpiringMap } from '../../src/bot/pending.js';
@@ -187,13 +188,20 @@ describe('state changes', () => {
             closed: false,
             lastModifiedAt: NOW,
           },
-          seenCommentIds: ['a', 'a', 'b'],
+          seenComments: [
+            { id: 'a', caseNumber: '01234567', createdAt: NOW, author: 'x', body: 'one' },
+            { id: 'a', caseNumber: '01234567', createdAt: NOW, author: 'x', body: 'one' },
+            { id: 'b', caseNumber: '01234567', createdAt: NOW, author: 'y', body: 'two' },
+          ],
         },
       ],
       NOW,
     );
     const sub = state.chats['1']?.subscriptions['01234567'];
-    assert.deepEqual(sub?.seen, ['a', 'b']);
+    assert.deepEqual(seenIds(sub?.seen ?? []), ['a', 'b']);
+    assert.equal(sub?.seen.length, 4, 'each comment by id and by print');
+    assert.equal(sub?.seenUpTo, new Date(NOW).toISOString());
+    assert.equal(sub?.via, 'v1');
     if (sub) sub.notVisibleAt = NOW;
     linkCredential(state, { id: 1, type: 'private' }, credential('c2'), NOW);
     assert.equal(state.chats['1']?.subscriptions['01234567']?.notVisibleAt, undefined);

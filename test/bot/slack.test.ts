@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { commentPrint } from '../../src/comment-identity.js';
 import { ENCRYPTED_PATTERN } from '../../src/secrets.js';
 import { emptyState, type OutboxEntry, type State } from '../../src/store/schema.js';
+import { seenIds } from '../../src/store/seen.js';
 import { startFakeSlack, type FakeSlack } from '../_helpers/fake-slack.js';
 import { startFeatureBot, type FeatureBot } from './_slack-status-bot.js';
 
@@ -240,7 +242,11 @@ describe('/slack', () => {
       ['telegram:555:-:n1', 'telegram:555:01234567:c2', 'slack:99:-:n3'],
     );
     // c1 counts as delivered (never enqueued again); c2 still waits for Telegram.
-    assert.deepEqual(after.chats[String(USER)]?.subscriptions['01234567']?.seen, ['c1']);
+    const sub = after.chats[String(USER)]?.subscriptions['01234567'];
+    assert.deepEqual(seenIds(sub?.seen ?? []), ['c1']);
+    const c1 = comment(USER, 'slack', 'c1').comment;
+    assert.ok(c1 && sub?.seen.includes(commentPrint(c1)), 'c1 is seen by its print too');
+    assert.equal(sub?.seenUpTo, '2026-05-04T09:00:00.000Z');
     assert.match(h.repliesSince(USER, from).join('\n'), /Slack is off for this chat/);
   });
 

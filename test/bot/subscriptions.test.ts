@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MAX_CASES_PER_COMMAND } from '../../src/bot/case-args.js';
 import { LIST_PAGE_SIZE, MAX_CONTEXT_MESSAGES } from '../../src/bot/subscriptions.js';
+import { commentPrint } from '../../src/comment-identity.js';
+import { seenIds } from '../../src/store/seen.js';
 import {
   ADMIN,
   GROUP,
@@ -60,7 +62,12 @@ describe('/add', () => {
 
     const sub = h.store.read().chats[String(USER)]?.subscriptions[CASE];
     assert.ok(sub, 'subscribed');
-    assert.deepEqual([...sub.seen].sort(), [c.older.id, c.latest.id, c.customer.id].sort());
+    assert.deepEqual(seenIds(sub.seen).sort(), [c.older.id, c.latest.id, c.customer.id].sort());
+    for (const seen of [c.older, c.latest, c.customer]) {
+      assert.ok(sub.seen.includes(commentPrint(seen)), `print of ${seen.id} kept`);
+    }
+    assert.ok(!sub.seen.includes(commentPrint(c.draft)), 'the draft is not seen');
+    assert.equal(sub.seenUpTo, c.customer.createdAt, 'seen up to the newest non-draft comment');
     assert.equal(sub.summary, 'Kernel panic <on> boot & "more"');
     assert.equal(sub.severity, '2 (High)');
 

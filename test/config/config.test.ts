@@ -38,8 +38,10 @@ describe('configuration', () => {
     assert.equal(config.telegram.apiRoot, DEFAULT_TELEGRAM_API_ROOT);
     assert.deepEqual(config.telegram.allowedChatIds, []);
     assert.deepEqual(config.telegram.adminChatIds, []);
-    assert.equal(config.portal.api, 'hydra');
-    assert.equal(config.portal.baseUrl, DEFAULT_BASE_URLS.hydra);
+    assert.equal(config.portal.api, 'v3');
+    assert.equal(config.portal.baseUrl, 'https://api.access.redhat.com/support/v3');
+    assert.equal(config.portal.baseUrl, DEFAULT_BASE_URLS.v3);
+    assert.equal(config.portal.graphqlUrl, 'https://graphql.redhat.com');
     assert.match(config.portal.tokenUrl, /^https:\/\/sso\.redhat\.com\//);
     assert.equal(config.portal.timeoutSeconds, 30);
     assert.equal(config.poll.intervalSeconds, 60);
@@ -60,7 +62,20 @@ describe('configuration', () => {
       { TELEGRAM_BOT_TOKEN: TOKEN },
       noFiles,
     );
+    assert.equal(config.portal.api, 'strata');
+    assert.equal(config.portal.baseUrl, 'https://api.access.redhat.com/rs');
     assert.equal(config.portal.baseUrl, DEFAULT_BASE_URLS.strata);
+  });
+
+  it('keeps the Hydra base URL when api is hydra and no baseUrl is set', () => {
+    const config = parseConfig(
+      { portal: { api: 'hydra' } },
+      { TELEGRAM_BOT_TOKEN: TOKEN },
+      noFiles,
+    );
+    assert.equal(config.portal.api, 'hydra');
+    assert.equal(config.portal.baseUrl, 'https://api.access.redhat.com/support/v1');
+    assert.equal(config.portal.baseUrl, DEFAULT_BASE_URLS.hydra);
   });
 
   it('accepts a poll interval of 1 second (tests use it)', () => {
@@ -84,7 +99,8 @@ describe('configuration', () => {
       { telegram: { adminChatIds: 5 } },
       /^telegram\.adminChatIds: .*array/,
     ],
-    ['portal.api', { portal: { api: 'soap' } }, /^portal\.api: .*"hydra"\|"strata"/],
+    ['portal.api', { portal: { api: 'soap' } }, /^portal\.api: .*"v3"\|"hydra"\|"strata"/],
+    ['portal.graphqlUrl', { portal: { graphqlUrl: 'not a url' } }, /^portal\.graphqlUrl: .*URL/],
     ['portal.baseUrl', { portal: { baseUrl: 'not a url' } }, /^portal\.baseUrl: .*URL/],
     ['portal.tokenUrl', { portal: { tokenUrl: '' } }, /^portal\.tokenUrl: .*URL/],
     ['portal.timeoutSeconds', { portal: { timeoutSeconds: 0 } }, /^portal\.timeoutSeconds: /],
@@ -253,7 +269,8 @@ describe('configuration', () => {
         await readFile(new URL('../../config.sample.json', import.meta.url), 'utf8'),
       ) as unknown;
       const config = parseConfig(sample, {}, noFiles);
-      assert.equal(config.portal.api, 'hydra');
+      assert.equal(config.portal.api, 'v3');
+      assert.equal(config.portal.baseUrl, DEFAULT_BASE_URLS.v3);
       assert.equal(config.notify.maxCommentChars, 1000);
     });
   });

@@ -34,7 +34,8 @@ const LOCK_STALE_MS = 10_000;
 export interface WorldOptions {
   /** Bot token for this file; each file uses its own so a leak points at its scenario. */
   botToken: string;
-  api?: 'hydra' | 'strata';
+  /** Default 'v3' (REST v3 + GraphQL), as for users; 'hydra' and 'strata' are the v1 APIs. */
+  api?: 'v3' | 'hydra' | 'strata';
   /** PUSHBOT_SECRET_KEY; absent → the daemon generates secret.key beside db.json. */
   secretKey?: string;
   accessTokenTtlSeconds?: number;
@@ -98,7 +99,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
       : {},
   );
   const probe = options.probeTelegram ? await startTelegramProbe(telegram.apiRoot) : undefined;
-  const api = options.api ?? 'hydra';
+  const api = options.api ?? 'v3';
 
   // The portal's clock follows the wall clock (token expiry, comment dates), never going back.
   const ticker = setInterval(() => {
@@ -115,7 +116,10 @@ export async function createWorld(options: WorldOptions): Promise<World> {
     },
     portal: {
       api,
-      baseUrl: api === 'hydra' ? portal.hydraBaseUrl : portal.strataBaseUrl,
+      baseUrl: { v3: portal.v3BaseUrl, hydra: portal.hydraBaseUrl, strata: portal.strataBaseUrl }[
+        api
+      ],
+      graphqlUrl: portal.graphqlUrl,
       tokenUrl: portal.tokenUrl,
       timeoutSeconds: 2,
       ...options.config?.portal,

@@ -66,7 +66,11 @@ describe('daemon lifecycle', () => {
     const dbPath = join(dir, 'data', 'db.json');
     const path = await writeConfig('good.json', {
       telegram: { token: TOKEN, apiRoot: telegram.apiRoot },
-      portal: { baseUrl: 'http://127.0.0.1:9/support/v1', tokenUrl: 'http://127.0.0.1:9/token' },
+      portal: {
+        baseUrl: 'http://127.0.0.1:9/support/v3',
+        graphqlUrl: 'http://127.0.0.1:9/graphql',
+        tokenUrl: 'http://127.0.0.1:9/token',
+      },
       poll: { intervalSeconds: 1 },
       dbPath,
     });

@@ -29,7 +29,7 @@ const TOKEN_MAX_AGE_MS = 500;
 
 describe('the portal misbehaves', { concurrency: true }, () => {
   // Inside each suite the steps run in order (a suite inherits `concurrency` otherwise).
-  describe('portal down for several cycles', { concurrency: 1 }, () => {
+  describe('portal down for several cycles (v1 Hydra API)', { concurrency: 1 }, () => {
     const BOT_TOKEN = '700003:E2E-outage-bot-token-abcdefghijklmno';
     const SECRET_KEY = 'e2e-outage-secret-key-0123456789';
     const OFFLINE_TOKEN = 'e2e-outage-offline-token-abcdefghijklmnopqrstuvw';
@@ -40,7 +40,7 @@ describe('the portal misbehaves', { concurrency: true }, () => {
     let carol: Person;
 
     before(async () => {
-      world = await createWorld({ botToken: BOT_TOKEN, secretKey: SECRET_KEY });
+      world = await createWorld({ botToken: BOT_TOKEN, secretKey: SECRET_KEY, api: 'hydra' });
       world.secrets.add(OFFLINE_TOKEN);
       world.portal.addUser({ username: 'carol', offlineToken: OFFLINE_TOKEN });
       world.portal.addCase({ number: FAILING, summary: 'Storage array offline' });
@@ -98,6 +98,67 @@ describe('the portal misbehaves', { concurrency: true }, () => {
         Object.values(state.credentials).map((c) => c.rejectedAt),
         [undefined],
       );
+    });
+
+    it('leaves no secret in its output, db.json, db.json.bak or its messages', async () => {
+      await world.assertNoSecretLeaked();
+    });
+  });
+
+  describe('v3 portal down for several cycles', { concurrency: 1 }, () => {
+    const BOT_TOKEN = '700005:E2E-v3-outage-bot-token-abcdefghijk';
+    const SECRET_KEY = 'e2e-v3-outage-secret-key-0123456789';
+    const OFFLINE_TOKEN = 'e2e-v3-outage-offline-token-abcdefghijklmnopqrs';
+    const CASES = ['05456789', '05456790'];
+    const DAVE = 5005;
+    let world: World;
+    let dave: Person;
+
+    before(async () => {
+      world = await createWorld({ botToken: BOT_TOKEN, secretKey: SECRET_KEY });
+      world.secrets.add(OFFLINE_TOKEN);
+      world.portal.addUser({ username: 'dave', offlineToken: OFFLINE_TOKEN });
+      for (const n of CASES) world.portal.addCase({ number: n, summary: `Case ${n}` });
+      dave = world.person(DAVE);
+      await world.start();
+      await connect(dave, OFFLINE_TOKEN);
+      await dave.ask(`/add ${CASES.join(' ')}`, new RegExp(`${CASES[1]} added`));
+    });
+    after(async () => {
+      await world.close();
+    });
+
+    it('loses nothing, tells no chat it lost access, and keeps the GraphQL path', async () => {
+      const { portal } = world;
+      const forever = 1_000;
+      portal.fail({ endpoint: 'graphql', status: 503, times: forever });
+      portal.fail({ endpoint: 'v3-case', status: 502, times: forever });
+      portal.fail({ endpoint: 'v3-comments', status: 500, times: forever });
+      world.addComment(CASES[0] ?? '', { body: 'Written while GraphQL was down.' });
+      await waitUntil(() => portal.count({ endpoint: 'graphql', status: 503 }) >= 2, {
+        timeoutMs: WAIT_MS,
+        what: 'failed GraphQL requests',
+      });
+      world.addComment(CASES[1] ?? '', { body: 'Also written during the outage.' });
+      await world.waitForCycles(2);
+      assert.deepEqual(dave.matching(NEW_COMMENT), []);
+      portal.clearFaults();
+      await dave.waitFor(/Written while GraphQL was down\./, 0, RECOVERY_WAIT_MS);
+      await dave.waitFor(/Also written during the outage\./, 0, RECOVERY_WAIT_MS);
+      await world.waitForEmptyOutbox();
+      assert.equal(dave.matching(NEW_COMMENT).length, 2);
+      const state = await world.readState();
+      const subs = Object.values(state.chats[String(DAVE)]?.subscriptions ?? {});
+      assert.deepEqual(
+        subs.map((s) => s.notVisibleAt),
+        [undefined, undefined],
+      );
+      assert.deepEqual(
+        Object.values(state.credentials).map((c) => c.rejectedAt),
+        [undefined],
+      );
+      // Transient failures never moved it off GraphQL: no REST comment list was needed.
+      assert.equal(portal.count({ endpoint: 'v3-comments', status: 200 }), 0);
     });
 
     it('leaves no secret in its output, db.json, db.json.bak or its messages', async () => {

@@ -10,6 +10,7 @@ import {
   type DeliveryTiming,
 } from '../../src/notify/delivery.js';
 import type { Destination, Notifier, SendOutcome } from '../../src/notify/notifier.js';
+import { commentPrint } from '../../src/comment-identity.js';
 import { openJsonFileStore } from '../../src/store/json-file-store.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import {
@@ -18,6 +19,7 @@ import {
   type OutboxEntry,
   type State,
 } from '../../src/store/schema.js';
+import { seenIds } from '../../src/store/seen.js';
 import type { DeepReadonly, StateStore } from '../../src/store/store.js';
 import {
   collectLogs,
@@ -105,6 +107,32 @@ function entry(
     createdAt: new Date(T0).toISOString(),
     attempts: 0,
   };
+}
+
+/**
+ * The chat's record of the case holds exactly these comments of `entry()`, in this order: each
+ * by its id and by its print, and seen up to their creation time (all entries share T0).
+ */
+function assertSeen(
+  state: DeepReadonly<State>,
+  chatId: number,
+  caseNumber: string,
+  commentIds: string[],
+): void {
+  const sub = state.chats[String(chatId)]?.subscriptions[caseNumber];
+  assert.ok(sub, `chat ${chatId} still follows ${caseNumber}`);
+  assert.deepEqual(seenIds(sub.seen), commentIds);
+  const prints = commentIds.map((id) => commentPrint(entry(chatId, caseNumber, id).comment!));
+  assert.deepEqual(
+    sub.seen.filter((key) => !commentIds.includes(key)).sort(),
+    [...new Set(prints)].sort(),
+    'each seen comment is also known by its print, and nothing else is seen',
+  );
+  assert.equal(
+    sub.seenUpTo,
+    commentIds.length > 0 ? new Date(T0).toISOString() : undefined,
+    'seen up to the newest seen comment',
+  );
 }
 
 function stateWith(chats: ChatState[], outbox: OutboxEntry[]): State {
@@ -232,11 +260,8 @@ describe('delivery worker', () => {
       ['telegram:1:00000111:c1', 'telegram:1:00000111:c2', 'telegram:1:00000111:c3'],
     );
     assert.equal(n.sent.length, 4);
-    assert.deepEqual(r.store.read().chats['1']!.subscriptions['00000111']!.seen, [
-      'c1',
-      'c2',
-      'c3',
-    ]);
+    assertSeen(r.store.read(), 1, '00000111', ['c1', 'c2', 'c3']);
+    assertSeen(r.store.read(), 2, '00000222', ['d1']);
     // Remove + seen in one transaction per message at most (outcomes that finish while a
     // write is in flight share the next one).
     assert.ok(r.store.writeCount - writes <= 4);
@@ -259,9 +284,7 @@ describe('delivery worker', () => {
     await waitFor(() => inner.read().outbox.length === 0);
     assert.equal(r.notifiers[0]!.sent.length, 10);
     for (const [i, c] of chats.entries()) {
-      assert.deepEqual(inner.read().chats[String(c.id)]!.subscriptions[`0000010${i}`]!.seen, [
-        `c${i}`,
-      ]);
+      assertSeen(inner.read(), c.id, `0000010${i}`, [`c${i}`]);
     }
     assert.ok(
       inner.writeCount - writes < 10,
@@ -290,9 +313,8 @@ describe('delivery worker', () => {
       inner.read().outbox.map((e) => e.chatId),
       [3],
     );
-    for (const c of chats.filter((c) => c.id !== 3)) {
-      const sub = Object.values(inner.read().chats[String(c.id)]!.subscriptions)[0]!;
-      assert.equal(sub.seen.length, 1);
+    for (const [i, c] of chats.entries()) {
+      assertSeen(inner.read(), c.id, `0000020${i}`, c.id === 3 ? [] : [`c${i}`]);
     }
     assert.ok(r.reporter.reports.some((x) => x.component === 'store'));
   });
@@ -329,7 +351,7 @@ describe('delivery worker', () => {
       'telegram:1:00000111:c1',
       'telegram:1:00000111:c2',
     ]);
-    assert.deepEqual(r.store.read().chats['1']!.subscriptions['00000111']!.seen, ['c1', 'c2']);
+    assertSeen(r.store.read(), 1, '00000111', ['c1', 'c2']);
   });
 
   it('backs off exponentially on 5xx and network failures, capped, and delivers after recovery', async () => {
@@ -417,7 +439,7 @@ describe('delivery worker', () => {
     assert.equal(moved.audience, 'both');
     assert.equal(moved.credentialId, 'cred-1');
     assert.equal(moved.title, 'Ops');
-    assert.deepEqual(moved.subscriptions['00000111']!.seen, ['c1']);
+    assertSeen(state, -1009999, '00000111', ['c1']);
     assert.deepEqual(n.sent, [
       { id: 'telegram:-42:00000111:c1', chatId: -42 },
       { id: 'telegram:-1009999:00000111:c1', chatId: -1009999 },
@@ -433,12 +455,22 @@ describe('delivery worker', () => {
       ],
       [entry(-42, '00000222', 'x'), entry(-100777, '00000222', 'x')],
     );
-    s.chats['-42']!.subscriptions['00000111']!.seen = ['a', 'b'];
-    s.chats['-100777']!.subscriptions['00000111']!.seen = ['b', 'c'];
+    Object.assign(s.chats['-42']!.subscriptions['00000111']!, {
+      seen: ['a', 'b'],
+      seenUpTo: '2026-03-01T12:05:00.000Z',
+      via: 'v1',
+    });
+    Object.assign(s.chats['-100777']!.subscriptions['00000111']!, {
+      seen: ['b', 'c'],
+      seenUpTo: '2026-03-01T12:00:00.000Z',
+    });
     migrateChat(s, -42, -100777);
     const merged = s.chats['-100777']!;
     assert.deepEqual(Object.keys(merged.subscriptions).sort(), ['00000111', '00000222']);
     assert.deepEqual(merged.subscriptions['00000111']!.seen.sort(), ['a', 'b', 'c']);
+    // The later of the two bounds, and the id space of the ids that came along.
+    assert.equal(merged.subscriptions['00000111']!.seenUpTo, '2026-03-01T12:05:00.000Z');
+    assert.equal(merged.subscriptions['00000111']!.via, 'v1');
     assert.equal(merged.credentialId, 'cred-1');
     assert.equal(s.outbox.length, 1, 'the same pending message is kept once');
   });
@@ -456,7 +488,7 @@ describe('delivery worker', () => {
     r.delivery.start();
     await waitFor(() => r.store.read().outbox.length === 0);
     assert.deepEqual(sentIds(n), ['telegram:1:00000111:c1', 'telegram:1:00000111:c2']);
-    assert.deepEqual(r.store.read().chats['1']!.subscriptions['00000111']!.seen, ['c1', 'c2']);
+    assertSeen(r.store.read(), 1, '00000111', ['c1', 'c2']);
     assert.equal(r.reporter.reports.length, 1);
     assert.match(String(r.reporter.reports[0]!.error), /message is too long/);
     assert.equal(r.reporter.reports[0]!.context?.chatId, 1);
@@ -493,7 +525,7 @@ describe('delivery worker', () => {
       r.delivery.start();
       await waitFor(() => r.store.read().outbox.length === 0);
       const sub = r.store.read().chats['1']!.subscriptions['00000111'];
-      if (keep) assert.deepEqual(sub?.seen, ['c1']);
+      if (keep) assertSeen(r.store.read(), 1, '00000111', ['c1']);
       else assert.equal(sub, undefined);
       await r.delivery.stop();
     }
@@ -592,7 +624,7 @@ describe('delivery worker', () => {
       ['c1', 'c2', 'c2', 'c3'],
       'c2 twice (the message in flight), nothing lost',
     );
-    assert.deepEqual(second.read().chats['1']!.subscriptions['00000111']!.seen, ['c1', 'c2', 'c3']);
+    assertSeen(second.read(), 1, '00000111', ['c1', 'c2', 'c3']);
   });
 
   it('sends entries left pending by the previous run before new ones, without duplicates', async () => {
@@ -664,7 +696,7 @@ describe('delivery worker', () => {
         r.store.read().outbox.every((e) => e.destination === 'slack') && telegram.sent.length === 2,
     );
     // Telegram has both; the comments are not seen while Slack still owes them.
-    assert.deepEqual(r.store.read().chats['1']!.subscriptions['00000111']!.seen, []);
+    assertSeen(r.store.read(), 1, '00000111', []);
     r.clock.advance(1000);
     r.delivery.kick();
     await waitFor(() => r.store.read().outbox.length === 0);
@@ -674,7 +706,7 @@ describe('delivery worker', () => {
       'slack:1:00000111:c1',
       'slack:1:00000111:c2',
     ]);
-    assert.deepEqual(r.store.read().chats['1']!.subscriptions['00000111']!.seen, ['c1', 'c2']);
+    assertSeen(r.store.read(), 1, '00000111', ['c1', 'c2']);
   });
 
   it('disables a destination that is gone and drops its entries', () => {
@@ -702,7 +734,7 @@ describe('delivery worker', () => {
     );
     assert.match(s.outbox[0]!.text ?? '', /Slack paused/);
     assert.equal(s.chats['1']!.slack?.disabledAt, new Date(T0).toISOString());
-    assert.deepEqual(s.chats['1']!.subscriptions['00000111']!.seen, ['c1', 'c2']);
+    assertSeen(s, 1, '00000111', ['c1', 'c2']);
     // A second 'disabled' answer (another entry in flight) does not tell the chat again.
     s.outbox.push(entry(1, '00000111', 'c3', 'slack'));
     applyOutcome(

@@ -3,6 +3,7 @@
 // same rules with scripted notifiers; this one runs the real Slack adapter over HTTP.)
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { commentPrint } from '../../src/comment-identity.js';
 import type { Config } from '../../src/config.js';
 import { systemClock } from '../../src/domain.js';
 import { createLogger } from '../../src/logger.js';
@@ -16,7 +17,8 @@ import { createSlackNotifier, type SlackNotifier } from '../../src/notify/slack-
 import { createSecretBox, createSecretScrubber } from '../../src/secrets.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import { emptyState, type OutboxEntry, type State } from '../../src/store/schema.js';
-import type { StateStore } from '../../src/store/store.js';
+import { seenIds } from '../../src/store/seen.js';
+import type { DeepReadonly, StateStore } from '../../src/store/store.js';
 import { startFakeSlack, type FakeSlack } from '../_helpers/fake-slack.js';
 import { waitUntil } from '../_helpers/wait.js';
 
@@ -64,6 +66,17 @@ function comment(destination: 'telegram' | 'slack', id: string): OutboxEntry {
     createdAt: '2026-05-04T09:00:00.000Z',
     attempts: 0,
   };
+}
+
+/** The case is seen as c1, c2, c3: each by id and by print, up to their creation time. */
+function assertAllSeen(state: DeepReadonly<State>): void {
+  const sub = state.chats[String(CHAT)]?.subscriptions[CASE];
+  assert.ok(sub, 'still following the case');
+  assert.deepEqual(seenIds(sub.seen), ['c1', 'c2', 'c3']);
+  for (const id of ['c1', 'c2', 'c3']) {
+    assert.ok(sub.seen.includes(commentPrint(comment('telegram', id).comment!)), `print of ${id}`);
+  }
+  assert.equal(sub.seenUpTo, '2026-05-04T09:00:00.000Z');
 }
 
 function initialState(webhookUrl: string): State {
@@ -169,11 +182,7 @@ describe('slack notifier in delivery', () => {
     await waitFor(() => store.read().outbox.length === 0);
     assert.deepEqual(telegram.took, ['c1', 'c2', 'c3']);
     assert.deepEqual(slackIds(url), ['c1', 'c2', 'c3']);
-    assert.deepEqual(store.read().chats[String(CHAT)]?.subscriptions[CASE]?.seen, [
-      'c1',
-      'c2',
-      'c3',
-    ]);
+    assertAllSeen(store.read());
   });
 
   it('Telegram down while Slack is up: Slack gets each comment once, Telegram catches up', async () => {
@@ -211,6 +220,6 @@ describe('slack notifier in delivery', () => {
       1,
       'kept calling a gone webhook',
     );
-    assert.deepEqual(chat.subscriptions[CASE]?.seen, ['c1', 'c2', 'c3']);
+    assertAllSeen(store.read());
   });
 });

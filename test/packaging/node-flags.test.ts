@@ -1,12 +1,21 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { dockerNodeFlags, npmStartNodeFlags } from '../_helpers/shipped-node-flags.js';
+import {
+  dockerInstruction,
+  dockerNodeFlags,
+  npmStartNodeFlags,
+} from '../_helpers/shipped-node-flags.js';
 
 describe('how the daemon is started', () => {
   it('gives node the same flags with npm start and in the Docker image', () => {
     assert.deepEqual(dockerNodeFlags(), npmStartNodeFlags());
     assert.ok(npmStartNodeFlags().length > 0);
+  });
+
+  it('passes `docker run IMAGE <args>` to the daemon: ENTRYPOINT ends with main.js, CMD is empty', () => {
+    assert.equal(dockerInstruction('ENTRYPOINT')?.at(-1), 'dist/main.js');
+    assert.deepEqual(dockerInstruction('CMD'), []);
   });
 
   it('uses only flags this node accepts, and none that caps the heap', () => {

@@ -100,13 +100,26 @@ describe('diff of a followed case', () => {
   it('filters by audience and marks unwanted public comments seen silently', () => {
     const staff = comment({ authorType: 'associate' });
     const customer = comment({ authorType: 'customer' });
-    const unknown = comment({ authorType: 'unknown' });
-    const all = [staff, customer, unknown];
+    const all = [staff, customer];
     const ids = (audience: Audience) => diff({ comments: all, audience }).comments.map((c) => c.id);
-    assert.deepEqual(ids('associate'), [staff.id, unknown.id]);
-    assert.deepEqual(ids('customer'), [customer.id, unknown.id]);
-    assert.deepEqual(ids('both'), [staff.id, customer.id, unknown.id]);
-    assert.deepEqual(diff({ comments: all, audience: 'associate' }).seenSilently, [customer.id]);
+    assert.deepEqual(ids('associate'), [staff.id]);
+    assert.deepEqual(ids('customer'), [customer.id]);
+    assert.deepEqual(ids('both'), [staff.id, customer.id]);
+    assert.deepEqual(diff({ comments: all, audience: 'associate' }).seenSilently, [customer]);
+    assert.deepEqual(diff({ comments: all, audience: 'customer' }).seenSilently, [staff]);
+    assert.deepEqual(diff({ comments: all, audience: 'both' }).seenSilently, []);
+  });
+
+  it('never notifies an internal or unclassifiable author, and does not mark it seen', () => {
+    // Public as far as the portal says: the author kind alone keeps them from every audience.
+    const internal = comment({ authorType: 'internal' });
+    const unknown = comment({ authorType: 'unknown' });
+    for (const audience of ['associate', 'customer', 'both'] as const) {
+      const result = diff({ comments: [internal, unknown], audience });
+      assert.deepEqual(result.comments, [], audience);
+      assert.deepEqual(result.seenSilently, [], audience);
+      assert.ok(isQuiet(result), audience);
+    }
   });
 
   it('skips comments already pending in the outbox', () => {
@@ -180,7 +193,7 @@ describe('diff of a followed case', () => {
   });
 
   it('property: every new wanted public comment is returned exactly once, in date order', () => {
-    const authorTypes: AuthorType[] = ['associate', 'customer', 'unknown'];
+    const authorTypes: AuthorType[] = ['associate', 'customer', 'internal', 'unknown'];
     const arb = fc.array(
       fc.record({
         authorType: fc.constantFrom(...authorTypes),
@@ -211,12 +224,15 @@ describe('diff of a followed case', () => {
             comments: [...comments].reverse(),
             audience,
           });
-          const expected = comments.filter(
-            (c, i) =>
-              !specs[i]!.seen &&
-              !c.isDraft &&
-              c.isPublic &&
-              (audience === 'both' || c.authorType === 'unknown' || c.authorType === audience),
+          const unseenPublic = (c: Comment, i: number) =>
+            !specs[i]!.seen && !c.isDraft && c.isPublic;
+          const classified = (c: Comment) =>
+            c.authorType === 'associate' || c.authorType === 'customer';
+          const wanted = (c: Comment) =>
+            classified(c) && (audience === 'both' || c.authorType === audience);
+          const expected = comments.filter((c, i) => unseenPublic(c, i) && wanted(c));
+          const expectedSilent = comments.filter(
+            (c, i) => unseenPublic(c, i) && classified(c) && !wanted(c),
           );
           assert.deepEqual(
             new Set(result.comments.map((c) => c.id)),
@@ -229,10 +245,19 @@ describe('diff of a followed case', () => {
                 Date.parse(result.comments[i]!.createdAt),
             );
           }
-          // Nothing is both notified and silently seen; no draft or internal comment is ever seen.
-          const silent = new Set(result.seenSilently);
+          // Exactly the public comments of a known author the audience does not want are seen
+          // silently: never a notified one, a draft, a non-public one, or an internal or
+          // unclassifiable author's.
+          assert.deepEqual(
+            new Set(result.seenSilently.map((c) => c.id)),
+            new Set(expectedSilent.map((c) => c.id)),
+          );
+          assert.equal(result.seenSilently.length, expectedSilent.length);
+          const silent = new Set(result.seenSilently.map((c) => c.id));
           for (const c of result.comments) assert.ok(!silent.has(c.id));
-          for (const c of comments) if (c.isDraft || !c.isPublic) assert.ok(!silent.has(c.id));
+          for (const c of comments) {
+            if (c.isDraft || !c.isPublic || !classified(c)) assert.ok(!silent.has(c.id));
+          }
         },
       ),
     );

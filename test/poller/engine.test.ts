@@ -428,6 +428,7 @@ describe('notification engine against the loopback portal (hydra, offline token)
       portal: config.portal,
       logger: w.logs.logger,
       userAgent: 'tickets-pushbot/test',
+      version: '0.0.0-test',
       env: {},
       clock: w.clock,
     });

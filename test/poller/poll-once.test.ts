@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { join } from 'node:path';
+import { commentPrint } from '../../src/comment-identity.js';
 import type { Config } from '../../src/config.js';
 import type { CredentialVault } from '../../src/credentials.js';
 import type { CaseNumber } from '../../src/domain.js';
@@ -166,12 +167,25 @@ describe('poll cycle', () => {
     assert.equal(r.portal.count('changedCases'), 1);
     assert.equal(r.portal.count('getCase'), 1);
     assert.equal(r.portal.count('listComments'), 1);
-    assert.deepEqual(commentIds(r, 1), [staff.id, unknown.id]);
-    assert.deepEqual(commentIds(r, 2), [customer.id, unknown.id]);
-    assert.deepEqual(commentIds(r, 3), [staff.id, customer.id, unknown.id]);
-    // The customer comment the associate chat does not want is seen, so /notify both later
-    // does not replay it.
-    assert.ok(chat(r, 1).subscriptions['00000111']!.seen.includes(customer.id));
+    // A comment whose author cannot be classified goes to no audience.
+    assert.deepEqual(commentIds(r, 1), [staff.id]);
+    assert.deepEqual(commentIds(r, 2), [customer.id]);
+    assert.deepEqual(commentIds(r, 3), [staff.id, customer.id]);
+    // The comment a chat's audience does not want is seen (by id and print), so /notify both
+    // later does not replay it.
+    const sub = (id: number) => chat(r, id).subscriptions['00000111']!;
+    assert.ok(sub(1).seen.includes(customer.id));
+    assert.ok(sub(1).seen.includes(commentPrint(customer)));
+    assert.equal(sub(1).seenUpTo, customer.createdAt);
+    assert.ok(sub(2).seen.includes(staff.id));
+    assert.ok(sub(2).seen.includes(commentPrint(staff)));
+    assert.equal(sub(2).seenUpTo, staff.createdAt);
+    // The unclassifiable one is not seen anywhere: like a non-public comment, it is left for
+    // the day its author is known.
+    for (const id of [1, 2, 3]) {
+      assert.ok(!sub(id).seen.includes(unknown.id), `chat ${id} saw the unknown author's id`);
+      assert.ok(!sub(id).seen.includes(commentPrint(unknown)), `chat ${id} saw its print`);
+    }
   });
 
   it('skips drafts and internal comments, and does not send an edited comment again', async () => {

@@ -116,7 +116,7 @@ describe('offline token authentication', () => {
 
   it('verifies with the exchange plus one cheap call, naming the account from the token', async () => {
     const client = makeFactory({ fake, api: 'hydra' }).create(credential('offline-token'));
-    assert.deepEqual(await client.verify(), { account: USER.username });
+    assert.deepEqual(await client.verify(), { account: USER.username, path: 'hydra' });
     assert.equal(fake.count({ endpoint: 'token' }), 1);
     assert.equal(fake.count({ endpoint: 'filter' }), 1);
     assert.equal(fake.requests.length, 2);
@@ -149,7 +149,7 @@ describe('username and password authentication', () => {
 
   it('verifies and names the account by its username', async () => {
     const client = makeFactory({ fake, api: 'strata' }).create(credential('basic'));
-    assert.deepEqual(await client.verify(), { account: USER.username });
+    assert.deepEqual(await client.verify(), { account: USER.username, path: 'strata' });
     assert.equal(fake.count({ endpoint: 'filter', user: USER.username }), 1);
   });
 });

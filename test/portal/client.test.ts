@@ -88,7 +88,7 @@ for (const api of APIS) {
       after(() => fake.close());
 
       it('verifies the credential and names the account', async () => {
-        assert.deepEqual(await client.verify(), { account: USER.username });
+        assert.deepEqual(await client.verify(), { account: USER.username, path: api });
       });
 
       it('reads a case with its fields, leading zeros and version "8.10" kept as text', async () => {

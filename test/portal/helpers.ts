@@ -18,7 +18,8 @@ import { waitUntil } from '../_helpers/wait.js';
 
 export type Api = Config['portal']['api'];
 export type CredentialKind = PortalCredential['kind'];
-export const APIS: readonly Api[] = ['hydra', 'strata'];
+/** The v1-era REST APIs the wire tests cover (v3 has its own tests). */
+export const APIS: readonly Exclude<Api, 'v3'>[] = ['hydra', 'strata'];
 export const CREDENTIAL_KINDS: readonly CredentialKind[] = ['offline-token', 'basic'];
 
 /** The test user of the fake, with both credential kinds. */
@@ -76,13 +77,20 @@ export function manualClock(start: number): Clock & { advance(ms: number): void 
 }
 
 export function portalConfig(
-  fake: Pick<FakePortal, 'hydraBaseUrl' | 'strataBaseUrl' | 'tokenUrl'>,
+  fake: Pick<FakePortal, 'hydraBaseUrl' | 'strataBaseUrl' | 'tokenUrl'> &
+    Partial<Pick<FakePortal, 'v3BaseUrl' | 'graphqlUrl'>>,
   api: Api,
   overrides: Partial<Config['portal']> = {},
 ): Config['portal'] {
   return {
     api,
-    baseUrl: api === 'hydra' ? fake.hydraBaseUrl : fake.strataBaseUrl,
+    baseUrl:
+      api === 'hydra'
+        ? fake.hydraBaseUrl
+        : api === 'strata'
+          ? fake.strataBaseUrl
+          : (fake.v3BaseUrl ?? 'http://127.0.0.1:9/support/v3'),
+    graphqlUrl: fake.graphqlUrl ?? 'http://127.0.0.1:9/graphql',
     tokenUrl: fake.tokenUrl,
     timeoutSeconds: 5,
     maxResponseBytes: 20 * 1024 * 1024,
@@ -105,6 +113,7 @@ export function makeFactory(options: {
     portal: portalConfig(options.fake, options.api, options.portal),
     logger: options.logger ?? captureLogger('silent').logger,
     userAgent: 'tickets-pushbot/test',
+    version: '0.0.0-test',
     env: options.env ?? {},
     ...(options.clock ? { clock: options.clock } : {}),
   });

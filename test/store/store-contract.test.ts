@@ -6,7 +6,7 @@ import { after, afterEach, beforeEach, describe, it } from 'node:test';
 import { createSecretBox } from '../../src/secrets.js';
 import { openJsonFileStore } from '../../src/store/json-file-store.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
-import { StateFormatError } from '../../src/store/schema.js';
+import { STATE_VERSION, StateFormatError } from '../../src/store/schema.js';
 import type { StateStore } from '../../src/store/store.js';
 import {
   collectLogs,
@@ -60,7 +60,12 @@ for (const adapter of [memoryAdapter(), jsonFileAdapter()]) {
     after(() => adapter.cleanup());
 
     it('starts empty', () => {
-      assert.deepEqual(store.read(), { version: 1, chats: {}, credentials: {}, outbox: [] });
+      assert.deepEqual(store.read(), {
+        version: STATE_VERSION,
+        chats: {},
+        credentials: {},
+        outbox: [],
+      });
       assert.equal(store.writeCount, 0);
     });
 

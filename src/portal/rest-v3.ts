@@ -1,0 +1,43 @@
+// REST v3 (https://api.access.redhat.com/support/v3), Red Hat's case API since v1 was switched
+// off on 2026-09-21. Same endpoints and field names as Hydra v1 (see hydra-schema.ts), with
+// three differences the reference records: dates "…00.000+0000", comments typed by
+// createdByType ("Internal" ones are never delivered) instead of isPublic, and ids that may
+// differ from v1's and GraphQL's (id space 'v3-rest'). Used alone (path "rest") or for comment
+// lists beside GraphQL (path "graphql+rest"); v3.ts decides.
+import { createCaseApiClient } from './case-api.js';
+import { parseJson } from './convert.js';
+import {
+  parseHydraCase,
+  parseHydraComments,
+  parseHydraEmbeddedComments,
+  parseHydraFilterPage,
+} from './hydra-schema.js';
+import type { AdapterDeps } from './session.js';
+import type { PortalClient } from './types.js';
+
+export function createRestV3Client(deps: AdapterDeps): PortalClient {
+  return createCaseApiClient(deps, {
+    path: 'rest',
+    // Oldest first on the portal's side too: one less thing to trust (we sort anyway).
+    commentsQuery: { sortField: 'createdDate', sortOrder: 'asc' },
+    mediaType: 'application/json',
+    decode(body) {
+      const json = parseJson(body);
+      return json.ok ? json : { ok: false, detail: 'the answer is not JSON' };
+    },
+    // The v3 filter returns a reliable totalCount but few or no cases (reference §6.1): it
+    // serves as the cheapest authenticated call, never to find what changed.
+    filterBody: ({ startDate, offset, size }) =>
+      JSON.stringify({
+        ...(startDate !== undefined ? { startDate } : {}),
+        maxResults: size,
+        offset,
+      }),
+    parseCase: parseHydraCase,
+    parseComments: (document, caseNumber, onSkipped) =>
+      parseHydraComments(document, caseNumber, onSkipped, 'v3-rest'),
+    parseEmbeddedComments: (document, caseNumber, onSkipped) =>
+      parseHydraEmbeddedComments(document, caseNumber, onSkipped, 'v3-rest'),
+    parseFilterPage: parseHydraFilterPage,
+  });
+}
