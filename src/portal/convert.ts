@@ -26,6 +26,12 @@ export function parsePortalDate(text: string): number {
   return Date.parse(iso);
 }
 
+/** The `decode` of the JSON flavours (Hydra v1, REST v3): a body → its document. */
+export function decodeJson(body: string): Parsed<unknown> {
+  const json = parseJson(body);
+  return json.ok ? json : { ok: false, detail: 'the answer is not JSON' };
+}
+
 /** A timestamp the portal sends, normalised to ISO-8601 UTC ("2024-05-01T08:00:00.000Z"). */
 export const wireDate = z
   .string()

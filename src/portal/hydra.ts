@@ -2,7 +2,7 @@
 // https://api.access.redhat.com/support/v1). Works with a Bearer access token (offline token)
 // or HTTP Basic; the session adds whichever the credential gives.
 import { createCaseApiClient } from './case-api.js';
-import { parseJson } from './convert.js';
+import { decodeJson } from './convert.js';
 import {
   parseHydraCase,
   parseHydraComments,
@@ -16,10 +16,7 @@ export function createHydraClient(deps: AdapterDeps): PortalClient {
   return createCaseApiClient(deps, {
     path: 'hydra',
     mediaType: 'application/json',
-    decode(body) {
-      const json = parseJson(body);
-      return json.ok ? json : { ok: false, detail: 'the answer is not JSON' };
-    },
+    decode: decodeJson,
     filterBody: ({ startDate, offset, size }) =>
       JSON.stringify({
         ...(startDate !== undefined ? { startDate } : {}),

@@ -5,7 +5,7 @@
 // differ from v1's and GraphQL's (id space 'v3-rest'). Used alone (path "rest") or for comment
 // lists beside GraphQL (path "graphql+rest"); v3.ts decides.
 import { createCaseApiClient } from './case-api.js';
-import { parseJson } from './convert.js';
+import { decodeJson } from './convert.js';
 import {
   parseHydraCase,
   parseHydraComments,
@@ -21,10 +21,7 @@ export function createRestV3Client(deps: AdapterDeps): PortalClient {
     // Oldest first on the portal's side too: one less thing to trust (we sort anyway).
     commentsQuery: { sortField: 'createdDate', sortOrder: 'asc' },
     mediaType: 'application/json',
-    decode(body) {
-      const json = parseJson(body);
-      return json.ok ? json : { ok: false, detail: 'the answer is not JSON' };
-    },
+    decode: decodeJson,
     // The v3 filter returns a reliable totalCount but few or no cases (reference §6.1): it
     // serves as the cheapest authenticated call, never to find what changed.
     filterBody: ({ startDate, offset, size }) =>

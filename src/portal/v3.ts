@@ -285,12 +285,15 @@ export function createV3Client(deps: V3Deps): PortalClient & { path(): PortalPat
       let reason: PortalError | undefined;
       for (const candidate of ORDER) {
         try {
-          if (candidate === 'rest') await deps.rest.verify();
-          else
-            await query(candidate === 'graphql', (shape) => casesQuery(shape), {
+          if (candidate === 'rest') {
+            await deps.rest.verify();
+          } else {
+            const withComments = candidate === 'graphql';
+            await query(withComments, (shape) => casesQuery(shape), {
               first: 1,
-              comments: 1,
+              ...(withComments ? { comments: 1 } : {}),
             });
+          }
           settle(candidate, reason);
           const account = deps.account();
           return { ...(account !== undefined ? { account } : {}), path: candidate };

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { formatDuration } from '../../src/bot/status.js';
+import { formatDuration, formatStatus } from '../../src/bot/status.js';
+import type { PortalPath } from '../../src/portal/types.js';
 import { countOutcomes, createMetrics, outcomeCode, type Metrics } from '../../src/metrics.js';
 import type { Notifier, SendOutcome } from '../../src/notify/notifier.js';
 import {
@@ -250,5 +251,55 @@ describe('metrics', () => {
     assert.equal(formatDuration(4 * 3_600_000 + 12 * 60_000), '4 h 12 min');
     assert.equal(formatDuration(3 * 86_400_000 + 4 * 3_600_000), '3 d 4 h');
     assert.equal(formatDuration(-5), '0 s');
+  });
+});
+
+describe('/status: how each credential reads the portal', () => {
+  const metrics = createMetrics({ now: () => Date.parse('2026-12-03T10:00:00Z') }).snapshot();
+  const state = (labels: string[]) => {
+    const s = emptyState();
+    labels.forEach((label, i) => {
+      s.credentials[`c${i}`] = {
+        id: `c${i}`,
+        kind: 'offline-token',
+        secret: 'enc:v1:AAAAAAAAAAAAAAAA:AAAAAAAAAAAAAAAAAAAAAA:AAAA',
+        label,
+        createdAt: '2026-12-01T00:00:00.000Z',
+      };
+    });
+    return s;
+  };
+  const text = (labels: string[], paths: [string, PortalPath][]) =>
+    formatStatus({
+      version: '1.2.3',
+      now: Date.parse('2026-12-03T10:00:00Z'),
+      metrics,
+      state: state(labels),
+      paths: new Map(paths),
+    });
+
+  it('names the path of each credential when there are few', () => {
+    const shown = text(
+      ['offline token …1a2b', 'svc-user'],
+      [
+        ['c0', 'graphql'],
+        ['c1', 'rest'],
+      ],
+    );
+    assert.match(shown, /Read through: offline token …1a2b → GraphQL/);
+    assert.match(shown, /Read through: svc-user → REST v3 alone/);
+  });
+
+  it('sums them up per path when there are many', () => {
+    const labels = Array.from({ length: 7 }, (_, i) => `user ${i}`);
+    const paths: [string, PortalPath][] = labels.map((_, i) => [
+      `c${i}`,
+      i < 6 ? 'graphql' : 'graphql+rest',
+    ]);
+    assert.match(text(labels, paths), /Read through: GraphQL ×6, GraphQL \+ REST v3 comments ×1/);
+  });
+
+  it('says when no credential was polled yet', () => {
+    assert.match(text([], []), /Read through: \(no credential polled yet\)/);
   });
 });

@@ -30,6 +30,10 @@ describe('first run: from /start to comments on a phone', () => {
     await world.close();
   });
 
+  it('starts on the v3 API without the v1 warning', () => {
+    assert.doesNotMatch(daemon.output(), /switched off on/);
+  });
+
   it('connects with an offline token (deleted at once) and follows a case with /add', async () => {
     await alice.ask('/start', /Two steps/);
     await connect(alice, OFFLINE_TOKEN);

@@ -9,10 +9,12 @@ import { createCredentialVault, type CredentialVault } from '../../src/credentia
 import type { Audience, Clock, Comment } from '../../src/domain.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import type { AdminReport, AdminReporter } from '../../src/notify/notifier.js';
+import { createPortalClientFactory } from '../../src/portal/index.js';
 import type { PortalClientFactory } from '../../src/portal/types.js';
 import { createSecretBox, createSecretScrubber, type SecretBox } from '../../src/secrets.js';
 import { emptyState, type ChatState, type State } from '../../src/store/schema.js';
 import type { StateStore } from '../../src/store/store.js';
+import type { FakePortal } from '../_helpers/fake-portal.js';
 import type { MemoryPortal } from '../_helpers/memory-portal.js';
 import { waitUntil } from '../_helpers/wait.js';
 
@@ -198,4 +200,27 @@ export async function waitFor<T>(
   timeoutMs = 5000,
 ): Promise<T> {
   return waitUntil(fn, { timeoutMs, intervalMs: 5 });
+}
+
+/** The daemon's portal factory on the v3 API of a loopback fake portal. */
+export function v3Portal(
+  fake: Pick<FakePortal, 'v3BaseUrl' | 'graphqlUrl' | 'tokenUrl'>,
+  config: Config,
+  logger: Logger,
+  clock: Clock,
+): PortalClientFactory {
+  return createPortalClientFactory({
+    portal: {
+      ...config.portal,
+      api: 'v3',
+      baseUrl: fake.v3BaseUrl,
+      graphqlUrl: fake.graphqlUrl,
+      tokenUrl: fake.tokenUrl,
+    },
+    logger,
+    userAgent: 'tickets-pushbot/test',
+    version: '0.0.0-test',
+    env: {},
+    clock,
+  });
 }

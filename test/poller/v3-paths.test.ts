@@ -7,7 +7,6 @@ import { addSubscriptions } from '../../src/bot/chat-state.js';
 import type { CaseNumber } from '../../src/domain.js';
 import { settleEntry } from '../../src/notify/delivery.js';
 import { createPoller, REPORT_AFTER_FAILURES, type Poller } from '../../src/poller/poll-once.js';
-import { createPortalClientFactory } from '../../src/portal/index.js';
 import { REPROBE_MS } from '../../src/portal/v3.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import type { StateStore } from '../../src/store/store.js';
@@ -17,6 +16,7 @@ import {
   manualClock,
   recordingReporter,
   testConfig,
+  v3Portal,
   vaultFor,
   type ManualClock,
   type RecordingReporter,
@@ -49,19 +49,7 @@ async function rig(cases: CaseNumber[], options: { v3RestIds?: 'distinct' } = {}
   const store = createMemoryStore();
   const logs = collectLogs('info');
   const config = testConfig({ poll: { fullSweepEvery: 1000 } });
-  const portal = createPortalClientFactory({
-    portal: {
-      ...config.portal,
-      baseUrl: fake.v3BaseUrl,
-      graphqlUrl: fake.graphqlUrl,
-      tokenUrl: fake.tokenUrl,
-    },
-    logger: logs.logger,
-    userAgent: 'tickets-pushbot/test',
-    version: '0.0.0-test',
-    env: {},
-    clock,
-  });
+  const portal = v3Portal(fake, config, logs.logger, clock);
   const vault = vaultFor(store, portal, clock);
   const reporter = recordingReporter();
   // /setup and /add, as the bot does them.

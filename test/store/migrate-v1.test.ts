@@ -10,14 +10,19 @@ import { afterEach, describe, it } from 'node:test';
 import { createCredentialVault } from '../../src/credentials.js';
 import { settleEntry } from '../../src/notify/delivery.js';
 import { createPoller } from '../../src/poller/poll-once.js';
-import { createPortalClientFactory } from '../../src/portal/index.js';
 import { createSecretBox, createSecretScrubber } from '../../src/secrets.js';
 import { CHECKPOINT_SLACK_MS, V1_SWITCH_OFF, migrateV1ToV2 } from '../../src/store/migrate-v1.js';
 import { openJsonFileStore } from '../../src/store/json-file-store.js';
 import { STATE_VERSION, parseState } from '../../src/store/schema.js';
 import { seenIds } from '../../src/store/seen.js';
 import { startFakePortal, type FakePortal } from '../_helpers/fake-portal.js';
-import { collectLogs, manualClock, recordingReporter, testConfig } from '../poller/_support.js';
+import {
+  collectLogs,
+  manualClock,
+  recordingReporter,
+  testConfig,
+  v3Portal,
+} from '../poller/_support.js';
 
 const FIXTURE = new URL('./fixtures/v1-era/', import.meta.url);
 const SECRET_KEY = 'v1-era-fixture-secret-key-0123456789';
@@ -134,19 +139,7 @@ describe('db.json written by the v1-era daemon', () => {
       const store = await openJsonFileStore({ path: dbPath, logger: logs.logger });
       const clock = manualClock(NOW);
       const config = testConfig({ dbPath });
-      const portal = createPortalClientFactory({
-        portal: {
-          ...config.portal,
-          baseUrl: fake.v3BaseUrl,
-          graphqlUrl: fake.graphqlUrl,
-          tokenUrl: fake.tokenUrl,
-        },
-        logger: logs.logger,
-        userAgent: 'tickets-pushbot/test',
-        version: '0.0.0-test',
-        env: {},
-        clock,
-      });
+      const portal = v3Portal(fake, config, logs.logger, clock);
       const vault = createCredentialVault({
         store,
         secretBox: createSecretBox(SECRET_KEY),
