@@ -25,6 +25,7 @@ import { openJsonFileStore } from './store/json-file-store.js';
 import type { StateStore } from './store/store.js';
 import { createBot, registerCommands } from './bot/create-bot.js';
 import { readVersion } from './version.js';
+import { runCheck } from './check/run.js';
 
 /** SIGTERM to exit: the whole shutdown must fit in Docker's default 10 s grace period. */
 const SHUTDOWN_DEADLINE_MS = 9_000;
@@ -36,11 +37,18 @@ const EXIT_CONFIG = 2;
 const USAGE = `tickets-pushbot: new comments on your Red Hat support cases, pushed to Telegram.
 
 Usage: node dist/main.js [--config <path>]
+       node dist/main.js check [--config <path>] [--case <number>] [--chat <id>] [--record <dir>]
 
 Options:
   -c, --config <path>  config file (default ${DEFAULT_CONFIG_PATH}, or $PUSHBOT_CONFIG)
   -h, --help           show this help
   -v, --version        show the version
+
+check: proves a Red Hat credential works and shows which API path the daemon would use,
+without touching the database (runs beside a running daemon). The credential comes from
+PUSHBOT_CHECK_TOKEN, or PUSHBOT_CHECK_USER + PUSHBOT_CHECK_PASSWORD, or a hidden prompt;
+--chat uses the one a chat stored. --record keeps the portal's raw answers, scrubbed.
+Exit 0: the daemon would work; 1: it would not; 2: bad configuration or arguments.
 
 Environment:
   TELEGRAM_BOT_TOKEN, TELEGRAM_BOT_TOKEN_FILE   the bot token (overrides telegram.token)
@@ -119,6 +127,9 @@ function checkKeyMatches(store: StateStore, box: SecretBox): void {
 }
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'check') {
+    process.exit(await runCheck(process.argv.slice(3), { usage: USAGE }));
+  }
   const { configPath, explicit } = parseCommandLine(process.argv.slice(2));
   let config: Config;
   try {

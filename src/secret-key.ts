@@ -57,6 +57,15 @@ export function loadOrCreateSecretKey(path: string): LoadedSecretKey {
   return { material, created: true };
 }
 
+/**
+ * Reads an existing key file and never creates one (`check --chat` runs beside a daemon and
+ * must not leave a key that does not open anything). Undefined when there is no file; throws
+ * SecretKeyError for an unreadable or empty one.
+ */
+export function readSecretKey(path: string): LoadedSecretKey | undefined {
+  return readExisting(path);
+}
+
 /** The key in an existing file, or undefined if there is no file. */
 function readExisting(path: string): LoadedSecretKey | undefined {
   let text: string;

@@ -159,14 +159,19 @@ export function createPortalHttp(options: PortalHttpOptions): PortalHttp {
           body: typeof response.data === 'string' ? response.data : '',
           endpoint,
         };
-        options.onAnswer?.(
-          {
-            method: request.method,
-            endpoint,
-            ...(request.body !== undefined ? { body: request.body } : {}),
-          },
-          answer,
-        );
+        try {
+          options.onAnswer?.(
+            {
+              method: request.method,
+              endpoint,
+              ...(request.body !== undefined ? { body: request.body } : {}),
+            },
+            answer,
+          );
+        } catch (hookErr) {
+          // A recorder that fails must not turn a good answer into a network failure.
+          options.logger.warn({ err: hookErr }, 'could not record a portal answer');
+        }
         options.logger.debug(
           { ...logFields, status: response.status, durationMs },
           'portal request',
