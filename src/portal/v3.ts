@@ -225,13 +225,21 @@ export function createV3Client(deps: V3Deps): PortalClient & { path(): PortalPat
     return { kase, comments };
   };
 
-  /** Tries `first`, then `second` when the first does not work on this portal. */
+  /**
+   * Tries `first`, then `second` when the first does not work on this portal: a schema-type
+   * answer, a missing endpoint, or an answer of a shape we cannot read (the other API may read
+   * fine). When the second does not work either, the first's error is the one to report.
+   */
   const either = async <T>(first: () => Promise<T>, second: () => Promise<T>): Promise<T> => {
     try {
       return await first();
     } catch (err) {
-      if (!stepsDown(err)) throw err;
-      return second();
+      if (!stepsDown(err) && !(err instanceof PortalError && err.kind === 'bad-payload')) throw err;
+      try {
+        return await second();
+      } catch (secondErr) {
+        throw stepsDown(secondErr) ? err : secondErr;
+      }
     }
   };
   const restFirst = (): boolean => path === 'graphql+rest' || path === 'rest';

@@ -184,6 +184,18 @@ describe('v3 client: paths, probing and errors', () => {
     await rejectsWithKind(other.verify(), 'gone');
   });
 
+  it('reads through the other API when one answers in a shape the bot cannot read', async () => {
+    fake.setGraphqlSchema({ omit: ['RedHatSupportCase.CaseComments__r'] });
+    await client.readCases(['01234567']);
+    assert.equal(client.readMode().path, 'graphql+rest');
+    fake.fail({ endpoint: 'v3-case', body: 'malformed' });
+    assert.equal((await client.getCase('07654321')).number, '07654321');
+    assert.equal(fake.count({ endpoint: 'graphql', status: 200 }) >= 2, true);
+    // Both unreadable: the first API's error is the one reported.
+    fake.fail({ endpoint: 'v3-comments', body: 'malformed' });
+    await rejectsWithKind(client.listComments('01234567'), 'bad-payload');
+  });
+
   it('reads a case for /add through GraphQL, or through REST when GraphQL is gone', async () => {
     const kase = await client.getCase('07654321');
     assert.equal(kase.number, '07654321');
