@@ -25,7 +25,7 @@ const RECOVERY_WAIT_MS = 2 * WAIT_MS;
 /** Portal requests hang this long: well past the daemon's portal.timeoutSeconds (2 s). */
 const HANG_MS = 10_000;
 /** Access tokens are made to expire once the newest one is this old (ms). */
-const TOKEN_MAX_AGE_MS = 500;
+const TOKEN_MAX_AGE_MS = 200;
 
 describe('the portal misbehaves', { concurrency: true }, () => {
   // Inside each suite the steps run in order (a suite inherits `concurrency` otherwise).
@@ -198,7 +198,7 @@ describe('the portal misbehaves', { concurrency: true }, () => {
 
     it('loses nothing when tokens die before the time they announced', async () => {
       const { portal } = world;
-      // …and dies even earlier: once the newest token is half a second old, every token
+      // …and dies even earlier: once the newest token is a fifth of a second old, every token
       // issued so far stops working. The daemon meets 401s and must fetch a new token.
       const firstSeen = new Map<string, number>();
       expiring = setInterval(() => {

@@ -51,7 +51,8 @@ describe('Strata API with username and password, on a private bot', () => {
   it('warns at start that Red Hat switched the v1 APIs off, naming the v3 setting', () => {
     const output = world.daemons[0]?.output() ?? '';
     assert.match(output, /switched off on 2026-09-21/);
-    assert.match(output, /"portal\.api": "v3"/);
+    // The log line is JSON: the quotes around the setting arrive escaped.
+    assert.match(output, /\\"portal\.api\\": \\"v3\\"/);
   });
 
   it('connects with "username password", follows a case and gets its comments', async () => {
