@@ -13,6 +13,11 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const TEST_FILE = /\.test\.ts$/;
 // Files run in parallel subprocesses; most tests wait on loopback I/O, not the CPU.
 const CONCURRENCY = process.env.TEST_CONCURRENCY ?? '3';
+// The test CA (test/_helpers/tls/README.md): the fake Slack is an HTTPS server with a
+// certificate it signed. Node reads NODE_EXTRA_CA_CERTS only at start-up, so it is set for the
+// runner here, and every test file's process inherits it. It replaces a value of the caller's
+// (node takes one file): tests talk to loopback fakes only, never to a real server.
+const TEST_CA_CERT_FILE = join(root, 'test', '_helpers', 'tls', 'ca.crt');
 
 function walk(dir) {
   const out = [];
@@ -51,7 +56,11 @@ const child = spawn(
     `--test-concurrency=${CONCURRENCY}`,
     ...files,
   ],
-  { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
+  {
+    cwd: root,
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: TEST_CA_CERT_FILE },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  },
 );
 
 let tests = -1;

@@ -7,11 +7,12 @@
 // SecretScrubber (webhookSecrets) before they do anything else with it.
 //
 // Accepted URLs: https://<host>/services/<team>/<bot>/<secret>, the host listed in
-// slack.allowedWebhookHosts (default hooks.slack.com), no user:password@, no port, no query, no
+// slack.allowedWebhookHosts (default hooks.slack.com), no user:password@, no query, no
 // fragment, no percent-escapes or dot segments that would let the path mean something else.
-// Loopback for tests: http://127.0.0.1:<port>/services/... is accepted only when "127.0.0.1"
-// itself is in allowedHosts. No operator lists it, so production keeps https-only without a
-// hidden switch that could be left on, and tests use the same code path as production.
+// https only, whatever the host list says: no host, loopback included, gets plain http. A
+// port is accepted only when the list names that very "host:port" (a bare "hooks.slack.com"
+// allows the default port 443 alone). The tests' fake Slack is such an entry: an HTTPS server
+// on 127.0.0.1 and an ephemeral port, reached through the same code as hooks.slack.com.
 import { createHash } from 'node:crypto';
 import type { Agent } from 'node:http';
 import axios, { type AxiosInstance } from 'axios';
@@ -34,7 +35,6 @@ const MAX_ANSWER_BYTES = 64 * 1024;
 /** Our payloads stay under ~40 KB (see slack-format.ts); this only guards against bugs. */
 const MAX_REQUEST_BYTES = 1024 * 1024;
 const MAX_URL_CHARS = 500;
-const LOOPBACK_HOST = '127.0.0.1';
 // The last part of the path is the secret itself (Slack: 24 letters and digits).
 const SERVICES_PATH =
   /^\/services\/([A-Za-z0-9]{1,64})\/([A-Za-z0-9]{1,64})\/([A-Za-z0-9]{8,128})$/;
@@ -67,7 +67,7 @@ export function validateWebhookUrl(
   allowedHosts: readonly string[],
 ): WebhookValidation {
   const hosts = allowedHosts.map((h) => h.toLowerCase());
-  const example = `https://${hosts.find((h) => h !== LOOPBACK_HOST) ?? 'hooks.slack.com'}/services/…`;
+  const example = `https://${hosts[0] ?? 'hooks.slack.com'}/services/…`;
   const notWebhook = `That is not a Slack incoming webhook address. It looks like ${example}`;
   const raw = input.trim();
   if (raw === '') return { ok: false, reason: `Send the webhook address: ${example}` };
@@ -81,7 +81,8 @@ export function validateWebhookUrl(
   }
   const url = new URL(raw);
   const host = url.hostname.toLowerCase();
-  const loopback = host === LOOPBACK_HOST && hosts.includes(LOOPBACK_HOST);
+  // "host" or "host:port"; the parser drops a default ":443".
+  const hostAndPort = url.host.toLowerCase();
   if (
     url.username !== '' ||
     url.password !== '' ||
@@ -89,18 +90,18 @@ export function validateWebhookUrl(
   ) {
     return { ok: false, reason: `${notWebhook} (no user name or password in it).` };
   }
-  if (url.protocol !== 'https:' && !(loopback && url.protocol === 'http:')) {
+  if (url.protocol !== 'https:') {
     return { ok: false, reason: `${notWebhook} (it must start with https://).` };
   }
-  if (!hosts.includes(host)) {
-    const list = hosts.filter((h) => h !== LOOPBACK_HOST).join(', ') || 'none';
+  if (!hosts.includes(hostAndPort)) {
+    if (url.port !== '' && hosts.includes(host)) {
+      return { ok: false, reason: `${notWebhook} (no port number in it).` };
+    }
+    const list = hosts.join(', ') || 'none';
     return {
       ok: false,
       reason: `That address is not on an allowed Slack host. Allowed: ${list} (the operator sets slack.allowedWebhookHosts).`,
     };
-  }
-  if (url.port !== '' && !loopback) {
-    return { ok: false, reason: `${notWebhook} (no port number in it).` };
   }
   if (url.search !== '' || url.hash !== '' || raw.includes('?') || raw.includes('#')) {
     return { ok: false, reason: `${notWebhook} (nothing after the last part of the address).` };

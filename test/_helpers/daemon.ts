@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { TEST_CA_CERT_FILE } from './tls/test-ca.js';
 
 export const MAIN_JS = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 
@@ -34,8 +35,14 @@ export function startDaemon(options: {
   assertBuilt();
   const child = spawn(process.execPath, [MAIN_JS, ...(options.args ?? [])], {
     cwd: options.cwd,
-    // A clean environment: nothing from the developer's shell (proxies, tokens) leaks in.
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env },
+    // A clean environment: nothing from the developer's shell (proxies, tokens) leaks in. The
+    // test CA is trusted (the fake Slack speaks HTTPS, as Slack does; tls/README.md): node
+    // reads NODE_EXTRA_CA_CERTS only at start-up, so it must be in the child's environment.
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      NODE_EXTRA_CA_CERTS: TEST_CA_CERT_FILE,
+      ...options.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -1,6 +1,12 @@
-// A loopback fake of Slack's Incoming Webhooks: a real node:http server on 127.0.0.1 that
+// A loopback fake of Slack's Incoming Webhooks: a real node:https server on 127.0.0.1 that
 // answers like hooks.slack.com. Each webhook is a path /services/T…/B…/<secret> created by
 // url(); unknown paths answer 404 no_service, as Slack does for a deleted webhook.
+//
+// HTTPS, because the daemon accepts https:// webhooks only: its certificate (IP:127.0.0.1,
+// DNS:localhost) is signed by the test CA in ./tls/, which this process must trust through
+// NODE_EXTRA_CA_CERTS (npm test sets it). startFakeSlack() checks that with one handshake and
+// fails at once, saying what to do, when it does not. Put `host` in
+// slack.allowedWebhookHosts: the URLs carry the ephemeral port, so "127.0.0.1" alone is refused.
 //
 // It validates what it receives as Slack does, independently of our formatter (so a formatter
 // bug cannot hide behind a shared check): JSON object, `text` or `blocks` required, at most 50
@@ -11,9 +17,11 @@
 // Faults: failNext() answers the next calls with a status and body (429 with Retry-After,
 // 500/503, 400 …), remove() makes a webhook gone for good (404 no_service, 410
 // channel_is_archived, 403 invalid_token), delayNext() holds answers (timeouts).
-import http from 'node:http';
+import type http from 'node:http';
+import https from 'node:https';
 import { randomBytes } from 'node:crypto';
 import { listenOnLoopback } from './loopback.js';
+import { assertTrustsTestCa, testServerTls } from './tls/test-ca.js';
 import { waitUntil } from './wait.js';
 
 export const SLACK_LIMITS = {
@@ -64,6 +72,12 @@ interface Fault extends FailNextOptions {
 export async function startFakeSlack(): Promise<FakeSlack> {
   const fake = new FakeSlack();
   await fake.listen();
+  try {
+    await assertTrustsTestCa(fake.port);
+  } catch (err) {
+    await fake.close();
+    throw err;
+  }
   return fake;
 }
 
@@ -75,11 +89,11 @@ export class FakeSlack {
   private readonly faults: Fault[] = [];
   private readonly delays: { ms: number; remaining: number }[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly server: http.Server;
+  private readonly server: https.Server;
   private closed = false;
 
   constructor() {
-    this.server = http.createServer((req, res) => {
+    this.server = https.createServer(testServerTls(), (req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         if (!res.headersSent) answer(res, 500, 'internal_error');
         this.requests.push({
@@ -97,11 +111,20 @@ export class FakeSlack {
     await listenOnLoopback(this.server);
   }
 
-  get origin(): string {
+  get port(): number {
     const address = this.server.address();
     if (address === null || typeof address === 'string')
       throw new Error('fake slack is not listening');
-    return `http://127.0.0.1:${address.port}`;
+    return address.port;
+  }
+
+  /** "127.0.0.1:<port>": the entry of slack.allowedWebhookHosts that lets url() through. */
+  get host(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  get origin(): string {
+    return `https://${this.host}`;
   }
 
   /**

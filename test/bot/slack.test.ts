@@ -67,8 +67,8 @@ describe('/slack', () => {
 
   async function start(initial?: State): Promise<void> {
     h = await startFeatureBot({
-      // The fake Slack listens on http://127.0.0.1: allowed only because the list names it.
-      config: { slack: { allowedWebhookHosts: ['127.0.0.1'] } },
+      // The fake Slack listens on https://127.0.0.1:<port>: allowed because the list names it.
+      config: { slack: { allowedWebhookHosts: ['hooks.slack.com', slack.host] } },
       ...(initial ? { initial } : {}),
       slack: { webhook: { timeoutMs: 1000 } },
     });
@@ -136,6 +136,26 @@ describe('/slack', () => {
     const replies = h.repliesSince(USER, from).join('\n');
     assert.match(replies, /not on an allowed Slack host/);
     assertNoLeak(evil);
+  });
+
+  it('refuses a plain http webhook even on an allowed host, stores nothing and calls nobody', async () => {
+    await h.close();
+    h = await startFeatureBot({
+      config: { slack: { allowedWebhookHosts: ['127.0.0.1', slack.host] } },
+      slack: { webhook: { timeoutMs: 1000 } },
+    });
+    const plain = slack.url().replace('https:', 'http:');
+    const from = h.tg.messages(USER).length;
+    const requests = slack.requests.length;
+    const { messageId } = await h.send({ chatId: USER, text: `/slack ${plain}` });
+    assert.ok(
+      h.tg.deleted.some((d) => d.messageId === messageId),
+      'the message stays',
+    );
+    assert.equal(h.store.read().chats[String(USER)]?.slack, undefined);
+    assert.equal(slack.requests.length, requests, 'the fake Slack was called');
+    assert.match(h.repliesSince(USER, from).join('\n'), /it must start with https:\/\//);
+    assertNoLeak(plain);
   });
 
   it('saves nothing when the test message fails, and says whether to retry or fix the webhook', async () => {

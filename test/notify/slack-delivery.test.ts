@@ -1,6 +1,6 @@
 // The Slack notifier inside the delivery worker, against the loopback fake Slack: one
 // destination failing never blocks, loses or duplicates the other. (delivery.test.ts covers the
-// same rules with scripted notifiers; this one runs the real Slack adapter over HTTP.)
+// same rules with scripted notifiers; this one runs the real Slack adapter over HTTPS.)
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { commentPrint } from '../../src/comment-identity.js';
@@ -25,11 +25,13 @@ import { waitUntil } from '../_helpers/wait.js';
 const CHAT = 31;
 const CASE = '01234567';
 const box = createSecretBox('slack-delivery-test-key-0123456789');
-const CONFIG: Pick<Config, 'notify' | 'poll' | 'slack'> = {
-  notify: { maxCommentChars: 1000 },
-  poll: { intervalSeconds: 60, concurrency: 4, fullSweepEvery: 10, keepClosedCases: false },
-  slack: { allowedWebhookHosts: ['127.0.0.1'] },
-};
+function configFor(fake: FakeSlack): Pick<Config, 'notify' | 'poll' | 'slack'> {
+  return {
+    notify: { maxCommentChars: 1000 },
+    poll: { intervalSeconds: 60, concurrency: 4, fullSweepEvery: 10, keepClosedCases: false },
+    slack: { allowedWebhookHosts: [fake.host] },
+  };
+}
 const TIMING = {
   retryBaseMs: 30,
   retryMaxMs: 120,
@@ -152,7 +154,7 @@ describe('slack notifier in delivery', () => {
         caseUrl: (n) => `https://cases.example/${n}`,
         commentUrl: (n, c) => `https://cases.example/${n}?c=${c}`,
       },
-      config: CONFIG,
+      config: configFor(fake),
       minIntervalMs: 0,
       timeoutMs: 1000,
     });

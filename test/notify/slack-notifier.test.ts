@@ -12,11 +12,15 @@ import { startFakeSlack, type FakeSlack } from '../_helpers/fake-slack.js';
 const box = createSecretBox('slack-notifier-test-key-0123456789');
 const otherBox = createSecretBox('another-key-entirely-9876543210');
 
-const CONFIG: Pick<Config, 'notify' | 'poll' | 'slack'> = {
-  notify: { maxCommentChars: 1000 },
-  poll: { intervalSeconds: 60, concurrency: 4, fullSweepEvery: 10, keepClosedCases: false },
-  slack: { allowedWebhookHosts: ['127.0.0.1'] },
-};
+function configFor(allowedWebhookHosts: string[]): Pick<Config, 'notify' | 'poll' | 'slack'> {
+  return {
+    notify: { maxCommentChars: 1000 },
+    poll: { intervalSeconds: 60, concurrency: 4, fullSweepEvery: 10, keepClosedCases: false },
+    slack: { allowedWebhookHosts },
+  };
+}
+/** Allows the fake Slack ("127.0.0.1:<port>"); set once it listens. */
+let CONFIG = configFor([]);
 
 const portal = {
   caseUrl: (n: string) => `https://access.example/case/${n}`,
@@ -107,6 +111,7 @@ describe('slack notifier', () => {
 
   before(async () => {
     slack = await startFakeSlack();
+    CONFIG = configFor([slack.host]);
   });
   after(async () => {
     await slack.close();
@@ -205,11 +210,13 @@ describe('slack notifier', () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : 0;
     await new Promise<void>((r) => server.close(() => r()));
-    const dead = `http://127.0.0.1:${port}/services/T1/B1/DeadWebhookSecret123`;
-    const t2 = track(h, dead);
+    const dead = `https://127.0.0.1:${port}/services/T1/B1/DeadWebhookSecret123`;
+    const hDead = harness({ config: configFor([`127.0.0.1:${port}`]) });
+    const t2 = track(hDead, dead);
     const outcome = await t2.send(commentEntry(), chatWith(dead));
     assert.deepEqual(outcome, { kind: 'retry', reason: 'Slack unreachable (ECONNREFUSED)' });
     await h.notifier.close();
+    await hDead.notifier.close();
   });
 
   it('answers disabled when the webhook is gone: 404 no_service, 410 archived, 403 invalid_token', async () => {
@@ -274,7 +281,17 @@ describe('slack notifier', () => {
       kind: 'disabled',
       reason: 'the stored Slack webhook is no longer allowed',
     });
+
+    // A plain http webhook stored by an older version: never used, whatever the list allows.
+    const plain = url.replace('https:', 'http:');
+    const lenient = harness({ config: configFor(['127.0.0.1', slack.host]) });
+    const tl = track(lenient, plain);
+    assert.deepEqual(await tl.send(commentEntry(), chatWith(plain)), {
+      kind: 'disabled',
+      reason: 'the stored Slack webhook is no longer allowed',
+    });
     assert.equal(slack.requests.length, before, 'Slack was called');
+    await lenient.notifier.close();
     await h.notifier.close();
     await strict.notifier.close();
   });

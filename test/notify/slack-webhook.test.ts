@@ -56,6 +56,10 @@ describe('slack webhook validation', () => {
     ['javascript', 'javascript:alert(1)'],
     [
       'loopback when not allowed',
+      'https://127.0.0.1:8080/services/T0AAAA1/B0BBBB2/Xq9zQv8wRt7yUi6oPa5sDf4g',
+    ],
+    [
+      'plain http to loopback when not allowed',
       'http://127.0.0.1:8080/services/T0AAAA1/B0BBBB2/Xq9zQv8wRt7yUi6oPa5sDf4g',
     ],
     ['far too long', `${GOOD}${'a'.repeat(600)}`],
@@ -71,14 +75,44 @@ describe('slack webhook validation', () => {
     });
   }
 
-  it('accepts http://127.0.0.1 only when 127.0.0.1 itself is an allowed host (tests)', () => {
-    const local = 'http://127.0.0.1:8080/services/T0AAAA1/B0BBBB2/Xq9zQv8wRt7yUi6oPa5sDf4g';
-    assert.deepEqual(validateWebhookUrl(local, ['127.0.0.1']), { ok: true, url: local });
+  it('refuses plain http even for an allowed host, loopback included', () => {
+    const path = '/services/T0AAAA1/B0BBBB2/Xq9zQv8wRt7yUi6oPa5sDf4g';
+    for (const [url, hosts] of [
+      [`http://127.0.0.1${path}`, ['127.0.0.1']],
+      [`http://127.0.0.1:8080${path}`, ['127.0.0.1']],
+      [`http://127.0.0.1:8080${path}`, ['127.0.0.1', '127.0.0.1:8080']],
+      [`http://localhost:8080${path}`, ['localhost', 'localhost:8080']],
+      [`http://hooks.slack.com${path}`, ['hooks.slack.com']],
+    ] as const) {
+      const result = validateWebhookUrl(url, hosts);
+      assert.ok(
+        !result.ok && /it must start with https:\/\/\)\.$/.test(result.reason),
+        `${url} with ${hosts.join(', ')}: ${JSON.stringify(result)}`,
+      );
+    }
+  });
+
+  it('accepts a port only where the list names that host:port', () => {
+    const local = 'https://127.0.0.1:8443/services/T0AAAA1/B0BBBB2/Xq9zQv8wRt7yUi6oPa5sDf4g';
+    assert.deepEqual(validateWebhookUrl(local, ['hooks.slack.com', '127.0.0.1:8443']), {
+      ok: true,
+      url: local,
+    });
+    const bare = validateWebhookUrl(local, ['127.0.0.1']);
+    assert.ok(!bare.ok && /no port number in it/.test(bare.reason), JSON.stringify(bare));
+    const otherPort = validateWebhookUrl(local, ['127.0.0.1:9443']);
+    assert.ok(!otherPort.ok && /not on an allowed Slack host/.test(otherPort.reason));
+    const noPort = validateWebhookUrl(local.replace(':8443', ''), ['127.0.0.1:8443']);
+    assert.ok(!noPort.ok && /not on an allowed Slack host/.test(noPort.reason));
     assert.equal(
-      validateWebhookUrl(local.replace('127.0.0.1', 'localhost'), ['127.0.0.1']).ok,
+      validateWebhookUrl(local.replace('127.0.0.1', 'localhost'), ['127.0.0.1:8443']).ok,
       false,
     );
-    assert.equal(validateWebhookUrl(GOOD.replace('hooks.slack.com', '127.0.0.1'), HOSTS).ok, false);
+    // The default port is no port: https://hooks.slack.com:443/… is hooks.slack.com.
+    assert.deepEqual(validateWebhookUrl(GOOD.replace('.com/', '.com:443/'), HOSTS), {
+      ok: true,
+      url: GOOD,
+    });
   });
 
   it('lists the allowed hosts when the host is not one of them', () => {
@@ -157,6 +191,20 @@ describe('slack test message', () => {
     await slack.close();
   });
 
+  it('accepts the fake Slack’s https address once 127.0.0.1 and its port are allowed, and a message reaches it', async () => {
+    const url = slack.url();
+    assert.match(url, /^https:\/\/127\.0\.0\.1:\d+\/services\//);
+    const valid = validateWebhookUrl(url, ['hooks.slack.com', slack.host]);
+    assert.deepEqual(valid, { ok: true, url });
+    assert.ok(valid.ok);
+    assert.deepEqual(await sendTestMessage(valid.url), { ok: true });
+    assert.equal(slack.received(url).length, 1);
+    // The same webhook over plain http is refused before anything is sent.
+    const plain = url.replace('https:', 'http:');
+    const refused = validateWebhookUrl(plain, ['127.0.0.1', slack.host]);
+    assert.ok(!refused.ok && /https:\/\//.test(refused.reason));
+  });
+
   it('posts a short text and says ok when Slack took it', async () => {
     const url = slack.url();
     assert.deepEqual(await sendTestMessage(url), { ok: true });
@@ -201,7 +249,7 @@ describe('slack test message', () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : 0;
     await new Promise<void>((r) => server.close(() => r()));
-    const c = await sendTestMessage(`http://127.0.0.1:${port}/services/T1/B1/abcdefghijkl`);
+    const c = await sendTestMessage(`https://127.0.0.1:${port}/services/T1/B1/abcdefghijkl`);
     assert.ok(
       !c.ok && c.problem === 'unreachable' && /ECONNREFUSED/.test(c.detail),
       JSON.stringify(c),
@@ -217,7 +265,7 @@ describe('slack test message', () => {
 
   it('never puts the URL in an answer, even for network failures', async () => {
     const poster = createWebhookPoster({ timeoutMs: 500 });
-    const answer = await poster.post('http://127.0.0.1:1/services/T1/B1/SECRETsecret123', {
+    const answer = await poster.post('https://127.0.0.1:1/services/T1/B1/SECRETsecret123', {
       text: 'x',
     });
     assert.equal(answer.kind, 'network');
