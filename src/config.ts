@@ -27,6 +27,9 @@ export const DEFAULT_COMMENT_URL_TEMPLATE =
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+/** `auto`: human-readable lines when stdout is a terminal, JSON lines otherwise (main decides). */
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 const httpUrl = z.string().refine((s) => URL.canParse(s) && /^https?:$/.test(new URL(s).protocol), {
   message: 'expected an http:// or https:// URL',
@@ -85,8 +88,18 @@ const fileSchema = z.strictObject({
     })
     .prefault({}),
   dbPath: z.string().min(1).default(DEFAULT_DB_PATH),
-  log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
+  log: z
+    .strictObject({
+      level: z.enum(LOG_LEVELS).default('info'),
+      format: z.enum(LOG_FORMATS).default('auto'),
+    })
+    .prefault({}),
 });
+
+// The token alone, read from the raw file whatever else in it is wrong: the token must not be
+// reported missing just because another key (portal.api, poll.*, ...) failed validation. Its
+// type is checked by fileSchema (telegram.token must be a string) and its shape below.
+const fileTokenSchema = z.looseObject({ telegram: z.looseObject({ token: z.string() }) });
 
 // A bot token is "<bot id>:<secret>" as issued by @BotFather.
 const BOT_TOKEN_PATTERN = /^\d+:[A-Za-z0-9_-]+$/;
@@ -115,7 +128,7 @@ export interface Config {
   slack: { allowedWebhookHosts: string[] };
   /** Absolute path of db.json. */
   dbPath: string;
-  log: { level: LogLevel };
+  log: { level: LogLevel; format: LogFormat };
   /** Operator-supplied key material (PUSHBOT_SECRET_KEY[_FILE]); absent → generated key file. */
   secretKey: string | undefined;
   /** Where the generated key lives when secretKey is absent: beside the db, mode 0600. */
@@ -168,6 +181,20 @@ function secretFromEnv(
   return direct !== undefined && direct !== '' ? direct.trim() : undefined;
 }
 
+/** An environment override limited to a few values: the value, or undefined when unset. */
+function choiceFromEnv<T extends string>(
+  env: Env,
+  name: string,
+  choices: readonly T[],
+  problems: string[],
+): T | undefined {
+  const value = env[name];
+  if (value === undefined || value === '') return undefined;
+  const choice = choices.find((c) => c === value);
+  if (choice === undefined) problems.push(`${name}: expected one of ${choices.join(', ')}`);
+  return choice;
+}
+
 /**
  * Validates a parsed config.json (or undefined when there is none) together with the
  * environment. Every problem is collected and reported at once.
@@ -180,16 +207,24 @@ export function parseConfig(
 ): Config {
   const source = options.source ?? 'config.json';
   const problems: string[] = [];
+  // zod reports every issue of every section in one pass; nothing below depends on the whole
+  // file being valid, so one wrong key neither hides another nor invents a missing one.
   const parsed = fileSchema.safeParse(raw ?? {});
-  if (!parsed.success) problems.push(...parsed.error.issues.map(describeIssue));
+  const issues = parsed.success ? [] : parsed.error.issues;
+  problems.push(...issues.map(describeIssue));
 
+  const fileToken = fileTokenSchema.safeParse(raw);
   const token =
     secretFromEnv(env, 'TELEGRAM_BOT_TOKEN', readFile, problems) ??
-    (parsed.success ? parsed.data.telegram.token : undefined);
+    (fileToken.success ? fileToken.data.telegram.token : undefined);
+  // A token of the wrong type (a number, say) is already named by the schema issue above.
+  const tokenTypeReported = issues.some((i) => i.path.join('.') === 'telegram.token');
   if (token === undefined || token === '') {
-    problems.push(
-      'telegram.token: required: the bot token from @BotFather (or set TELEGRAM_BOT_TOKEN or TELEGRAM_BOT_TOKEN_FILE)',
-    );
+    if (!tokenTypeReported) {
+      problems.push(
+        'telegram.token: required: the bot token from @BotFather (or set TELEGRAM_BOT_TOKEN or TELEGRAM_BOT_TOKEN_FILE)',
+      );
+    }
   } else if (!BOT_TOKEN_PATTERN.test(token)) {
     // Never echo the value: it is a secret even when malformed.
     problems.push('telegram.token: expected the form <digits>:<letters> as given by @BotFather');
@@ -202,16 +237,10 @@ export function parseConfig(
     );
   }
 
-  const envLevel = env.PUSHBOT_LOG_LEVEL;
-  if (
-    envLevel !== undefined &&
-    envLevel !== '' &&
-    !(LOG_LEVELS as readonly string[]).includes(envLevel)
-  ) {
-    problems.push(`PUSHBOT_LOG_LEVEL: expected one of ${LOG_LEVELS.join(', ')}`);
-  }
+  const envLevel = choiceFromEnv(env, 'PUSHBOT_LOG_LEVEL', LOG_LEVELS, problems);
+  const envFormat = choiceFromEnv(env, 'PUSHBOT_LOG_FORMAT', LOG_FORMATS, problems);
 
-  if (!parsed.success || problems.length > 0 || token === undefined) {
+  if (!parsed.success || problems.length > 0 || token === undefined || token === '') {
     throw new ConfigError(source, problems);
   }
   const data = parsed.data;
@@ -222,7 +251,6 @@ export function parseConfig(
       ? env.PUSHBOT_DB_PATH
       : data.dbPath,
   );
-  const level = (envLevel !== undefined && envLevel !== '' ? envLevel : data.log.level) as LogLevel;
   return {
     telegram: {
       token,
@@ -239,7 +267,7 @@ export function parseConfig(
     notify: data.notify,
     slack: data.slack,
     dbPath,
-    log: { level },
+    log: { level: envLevel ?? data.log.level, format: envFormat ?? data.log.format },
     secretKey,
     secretKeyPath: join(dirname(dbPath), 'secret.key'),
     heartbeatPath: join(dirname(dbPath), 'heartbeat'),

@@ -5,6 +5,7 @@
 // since the previous one started (the first cycle reads everything, so it counts as one), and
 // never while another runs: at 10,000 subscriptions against a slow portal a sweep can outlast
 // its period, and the next then starts as soon as it ends.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from './config.js';
 import type { CredentialVault } from './credentials.js';
 import type { Clock } from './domain.js';
@@ -43,11 +44,31 @@ export interface EngineDeps {
   };
 }
 
+/** 'done' when `work` settled within `ms` (no limit when undefined), else 'late'. */
+async function settledWithin(
+  work: Promise<unknown>,
+  ms: number | undefined,
+): Promise<'done' | 'late'> {
+  if (ms === undefined) {
+    await work;
+    return 'done';
+  }
+  const limit = new AbortController();
+  const late = sleep(ms, 'late' as const, { signal: limit.signal }).catch(() => 'done' as const);
+  const first = await Promise.race([work.then(() => 'done' as const), late]);
+  limit.abort();
+  return first;
+}
+
 export interface Engine {
   /** Starts the delivery worker, then the poll loop. */
   start(): void;
-  /** Stops the loop (after the cycle in progress), then the worker (sends in flight finish). */
-  stop(): Promise<void>;
+  /**
+   * Stops the loop (after the cycle in progress, or abandoning it after `budget.cyclesMs`),
+   * then the worker (sends in flight finish, or are abandoned after `budget.sendsMs`; they stay
+   * pending). The two parts are the engine's share of the daemon's one shutdown deadline.
+   */
+  stop(budget?: { cyclesMs?: number; sendsMs?: number }): Promise<void>;
   /** One poll cycle now; never overlaps a scheduled one. May start a sweep in the background. */
   runCycle(): Promise<CycleStats>;
   /** Resolves when no sweep is running (tests, the benchmark). */
@@ -142,18 +163,28 @@ export function createEngine(deps: EngineDeps): Engine {
       delivery.start();
       scheduler.start();
     },
-    stop() {
+    stop(budget = {}) {
       stopping ??= (async () => {
-        await scheduler.stop();
-        await queue;
-        // The sweep sends no new request once aborted; what it already read is recorded.
-        sweepAbort.abort();
-        await sweep;
-        // Where each credential was checked up to: the next start asks only what changed since.
-        await poller.checkpoint().catch((err: unknown) => {
-          log.warn({ err }, 'could not save the poll checkpoints; the next start reads every case');
-        });
-        await delivery.stop();
+        const polling = (async () => {
+          // The sweep sends no new request once aborted; what it already read is recorded.
+          sweepAbort.abort();
+          await scheduler.stop();
+          await queue;
+          await sweep;
+          // Where each credential was checked up to: the next start asks only what changed.
+          await poller.checkpoint().catch((err: unknown) => {
+            log.warn(
+              { err },
+              'could not save the poll checkpoints; the next start reads every case',
+            );
+          });
+        })();
+        if ((await settledWithin(polling, budget.cyclesMs)) === 'late') {
+          // A portal call still hanging (its timeout can be 30 s): nothing it would record is
+          // lost, the next start reads those cases again; the store must close in time.
+          log.warn('a poll cycle was still running at shutdown: abandoned');
+        }
+        await delivery.stop(budget.sendsMs);
         log.info('notification engine stopped');
       })();
       return stopping;

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Composition root: config → logger → secrets → store → portal → notifiers → engine → bot;
 // and the shutdown sequence. The only module that knows every concrete piece.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig, type Config } from './config.js';
 import { createCredentialVault } from './credentials.js';
@@ -24,11 +25,21 @@ import {
 import { openJsonFileStore } from './store/json-file-store.js';
 import type { StateStore } from './store/store.js';
 import { createBot, registerCommands } from './bot/create-bot.js';
+import { launchWithRetry, TelegramLaunchError } from './telegram-launch.js';
 import { readVersion } from './version.js';
 import { runCheck } from './check/run.js';
 
-/** SIGTERM to exit: the whole shutdown must fit in Docker's default 10 s grace period. */
-const SHUTDOWN_DEADLINE_MS = 9_000;
+/**
+ * SIGTERM to exit fits in Docker's default 10 s grace period, as parts that add up: poll
+ * cycles finish or are abandoned (a portal call may hang up to portal.timeoutSeconds), sends in
+ * flight finish or stay pending for the next start, then the store writes its last change and
+ * releases its lock. The hard deadline comes after all three, and still closes the store.
+ */
+const SHUTDOWN_BUDGET = { cyclesMs: 3_000, sendsMs: 3_500, storeMs: 1_500 } as const;
+const SHUTDOWN_DEADLINE_MS =
+  SHUTDOWN_BUDGET.cyclesMs + SHUTDOWN_BUDGET.sendsMs + SHUTDOWN_BUDGET.storeMs + 500;
+/** At the hard deadline, the store gets this long to release its lock before the exit. */
+const LAST_CLOSE_MS = 400;
 
 const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
@@ -55,6 +66,7 @@ Environment:
   PUSHBOT_SECRET_KEY, PUSHBOT_SECRET_KEY_FILE   key that encrypts stored credentials
   PUSHBOT_DB_PATH                               state file (overrides dbPath)
   PUSHBOT_LOG_LEVEL                             overrides log.level
+  PUSHBOT_LOG_FORMAT                            overrides log.format (auto, json, pretty)
   HTTPS_PROXY, HTTP_PROXY, NO_PROXY             proxy for the Red Hat portal
 
 See README.md for every configuration key.`;
@@ -141,7 +153,12 @@ async function main(): Promise<void> {
 
   const version = readVersion();
   const scrubber = createSecretScrubber([config.telegram.token, config.secretKey]);
-  const logger = createLogger({ level: config.log.level, scrubber });
+  const logger = createLogger({
+    level: config.log.level,
+    format:
+      config.log.format === 'auto' ? (process.stdout.isTTY ? 'pretty' : 'json') : config.log.format,
+    scrubber,
+  });
   const log = logger.child({ component: 'main' });
   log.info({ version, db: config.dbPath, api: config.portal.api }, 'tickets-pushbot starting');
   if (config.portal.api !== 'v3') {
@@ -233,15 +250,29 @@ async function main(): Promise<void> {
 
   let stopping = false;
   let polling = false;
+  let storeClosed: Promise<void> | undefined;
+  const closeStore = (): Promise<void> => {
+    storeClosed ??= store.close().catch((err: unknown) => {
+      log.error({ err }, 'closing the store failed');
+    });
+    return storeClosed;
+  };
+  const launchAbort = new AbortController();
   const shutdown = async (reason: string, code: number): Promise<void> => {
     if (stopping) return;
     stopping = true;
     log.info({ reason }, 'shutting down');
+    const exitCode = (): number => (code === EXIT_OK ? EXIT_FAILURE : code);
     const deadline = setTimeout(() => {
-      log.error('shutdown took too long; exiting anyway');
-      process.exit(code === EXIT_OK ? EXIT_FAILURE : code);
+      log.error('shutdown took too long; releasing the store lock and exiting anyway');
+      const exit = setTimeout(() => process.exit(exitCode()), LAST_CLOSE_MS);
+      void closeStore().then(() => {
+        clearTimeout(exit);
+        process.exit(exitCode());
+      });
     }, SHUTDOWN_DEADLINE_MS);
     deadline.unref();
+    launchAbort.abort();
     if (polling) {
       try {
         bot.stop(reason);
@@ -250,16 +281,12 @@ async function main(): Promise<void> {
       }
     }
     try {
-      await engine.stop();
+      await engine.stop({ cyclesMs: SHUTDOWN_BUDGET.cyclesMs, sendsMs: SHUTDOWN_BUDGET.sendsMs });
       await Promise.all([telegramNotifier.close(), slackNotifier.close()]);
     } catch (err) {
       log.error({ err }, 'stopping the engine failed');
     }
-    try {
-      await store.close();
-    } catch (err) {
-      log.error({ err }, 'closing the store failed');
-    }
+    await closeStore();
     log.info('stopped');
     process.exit(code);
   };
@@ -279,23 +306,33 @@ async function main(): Promise<void> {
     void shutdown('uncaughtException', EXIT_FAILURE);
   });
 
+  // The engine runs from the start: the portal is polled and messages are queued even while
+  // Telegram cannot be reached yet (telegram-launch.ts retries the connection).
   engine.start();
-  await registerCommands(bot, logger);
   polling = true;
-  bot
-    .launch({ allowedUpdates: ['message', 'callback_query', 'my_chat_member'] }, () =>
-      log.info('listening to Telegram'),
-    )
+  launchWithRetry(
+    {
+      launch: async () => {
+        bot.botInfo ??= await bot.telegram.getMe();
+        await registerCommands(bot, logger);
+        await bot.launch({ allowedUpdates: ['message', 'callback_query', 'my_chat_member'] }, () =>
+          log.info('listening to Telegram'),
+        );
+      },
+    },
+    {
+      logger: log,
+      signal: launchAbort.signal,
+      sleep: (ms, signal) => sleep(ms, undefined, { signal }),
+    },
+  )
     .then(() => {
       polling = false;
     })
     .catch((err: unknown) => {
       polling = false;
-      const code = (err as { code?: unknown }).code;
-      if (code === 401) log.fatal('Telegram rejected the bot token (401): check telegram.token');
-      else if (code === 409) {
-        log.fatal('another program is polling Telegram with this bot token (409): stop it first');
-      } else log.fatal({ err }, 'Telegram polling stopped');
+      if (err instanceof TelegramLaunchError) log.fatal({ code: err.code }, err.message);
+      else log.fatal({ err }, 'Telegram polling stopped');
       void shutdown('telegram polling failed', EXIT_FAILURE);
     });
 }

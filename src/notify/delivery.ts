@@ -96,7 +96,11 @@ export interface DeliveryStats {
 export interface Delivery {
   start(): void;
   /** Finishes (or, after the deadline, abandons) sends in flight; pending entries stay in the outbox. */
-  stop(): Promise<void>;
+  /**
+   * Finishes sends in flight, abandoning those still running after `deadlineMs` (default
+   * timing.stopDeadlineMs): they stay in the outbox and go out after the restart.
+   */
+  stop(deadlineMs?: number): Promise<void>;
   /** Something was enqueued or a chat came back: look at the outbox now. */
   kick(): void;
   readonly stats: Readonly<DeliveryStats>;
@@ -627,21 +631,21 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
       started = true;
       loopDone = loop();
     },
-    stop() {
-      stopped ??= stopWorker();
+    stop(deadlineMs) {
+      stopped ??= stopWorker(deadlineMs ?? timing.stopDeadlineMs);
       return stopped;
     },
     kick,
     stats,
   };
 
-  async function stopWorker(): Promise<void> {
+  async function stopWorker(deadlineMs: number): Promise<void> {
     stopping = true;
     wake?.();
     await loopDone;
     const inFlight = Promise.allSettled([...lanes.values()]);
     const deadline = new AbortController();
-    const timedOut = sleep(timing.stopDeadlineMs, 'timeout' as const, {
+    const timedOut = sleep(deadlineMs, 'timeout' as const, {
       signal: deadline.signal,
     }).catch(() => 'done' as const);
     const first = await Promise.race([inFlight.then(() => 'done' as const), timedOut]);

@@ -53,6 +53,7 @@ describe('configuration', () => {
     assert.equal(config.secretKeyPath, '/srv/bot/data/secret.key');
     assert.equal(config.heartbeatPath, '/srv/bot/data/heartbeat');
     assert.equal(config.log.level, 'info');
+    assert.equal(config.log.format, 'auto');
     assert.equal(config.secretKey, undefined);
   });
 
@@ -126,6 +127,7 @@ describe('configuration', () => {
     ],
     ['dbPath', { dbPath: '' }, /^dbPath: /],
     ['log.level', { log: { level: 'loud' } }, /^log\.level: .*"info"/],
+    ['log.format', { log: { format: 'fancy' } }, /^log\.format: .*"auto"\|"json"\|"pretty"/],
     ['an unknown key', { telegarm: {} }, /unknown key "telegarm"/],
     ['an unknown nested key', { poll: { interval: 5 } }, /^poll: unknown key "interval"/],
   ];
@@ -146,6 +148,98 @@ describe('configuration', () => {
     );
     assert.equal(problems.length, 4, JSON.stringify(problems));
     assert.ok(problems.some((p) => p.startsWith('telegram.token: required')));
+  });
+
+  describe('names only what is wrong (the token in the file is not blamed for other keys)', () => {
+    // The token comes from the file here, as in most installs, not from the environment.
+    const withToken = (rest: Record<string, unknown>) => ({ telegram: { token: TOKEN }, ...rest });
+
+    it('reports a wrong portal.api alone', () => {
+      const problems = problemsOf(withToken({ portal: { api: 'soap' } }), {});
+      assert.equal(problems.length, 1, JSON.stringify(problems));
+      assert.match(problems[0]!, /^portal\.api: /);
+    });
+
+    it('reports a zero poll.intervalSeconds alone', () => {
+      const problems = problemsOf(withToken({ poll: { intervalSeconds: 0 } }), {});
+      assert.equal(problems.length, 1, JSON.stringify(problems));
+      assert.match(problems[0]!, /^poll\.intervalSeconds: /);
+    });
+
+    it('reports two wrong keys in two sections, and nothing about the token', () => {
+      const problems = problemsOf(
+        withToken({ portal: { api: 'soap' }, poll: { intervalSeconds: 0 } }),
+        {},
+      );
+      assert.equal(problems.length, 2, JSON.stringify(problems));
+      assert.ok(problems.some((p) => p.startsWith('portal.api: ')));
+      assert.ok(problems.some((p) => p.startsWith('poll.intervalSeconds: ')));
+      assert.ok(!problems.some((p) => p.startsWith('telegram.token')), JSON.stringify(problems));
+    });
+
+    it('reports a wrong key beside the token in the telegram section alone', () => {
+      const problems = problemsOf(
+        { telegram: { token: TOKEN, apiRoot: 'ftp://example', allowedChatIds: [0] } },
+        {},
+      );
+      assert.deepEqual(
+        problems.map((p) => p.split(':')[0]),
+        ['telegram.apiRoot', 'telegram.allowedChatIds.0'],
+      );
+    });
+
+    it('lets one wrong section hide no other, unknown keys included', () => {
+      const problems = problemsOf(
+        withToken({
+          portal: { api: 'soap', timeoutSeconds: 'x' },
+          poll: { interval: 5 },
+          log: { level: 'loud' },
+          extra: true,
+        }),
+        {},
+      );
+      assert.equal(problems.length, 5, JSON.stringify(problems));
+      for (const expected of [
+        /^portal\.api: /,
+        /^portal\.timeoutSeconds: /,
+        /^poll: unknown key "interval"/,
+        /^log\.level: /,
+        /^unknown key "extra"/,
+      ]) {
+        assert.ok(
+          problems.some((p) => expected.test(p)),
+          `${String(expected)} in ${JSON.stringify(problems)}`,
+        );
+      }
+    });
+
+    it('still reports a missing token beside another wrong key', () => {
+      const problems = problemsOf({ portal: { api: 'soap' } }, {});
+      assert.equal(problems.length, 2, JSON.stringify(problems));
+      assert.ok(problems.some((p) => p.startsWith('telegram.token: required')));
+    });
+
+    it('still reports a malformed token beside another wrong key, without echoing it', () => {
+      const problems = problemsOf(
+        { telegram: { token: 'not-a-token-s3cr3t' }, poll: { intervalSeconds: 0 } },
+        {},
+      );
+      assert.equal(problems.length, 2, JSON.stringify(problems));
+      assert.ok(problems.some((p) => /^telegram\.token: expected the form/.test(p)));
+      assert.ok(!problems.join('\n').includes('s3cr3t'));
+    });
+
+    it('names a token of the wrong type once, not also as missing', () => {
+      const problems = problemsOf({ telegram: { token: 123456 } }, {});
+      assert.equal(problems.length, 1, JSON.stringify(problems));
+      assert.match(problems[0]!, /^telegram\.token: .*string/);
+      assert.ok(!problems[0]!.includes('123456'));
+    });
+
+    it('takes the token from the file when the rest is valid', () => {
+      const config = parseConfig(withToken({ portal: { api: 'hydra' } }), {}, noFiles);
+      assert.equal(config.telegram.token, TOKEN);
+    });
   });
 
   it('requires a token of the BotFather shape without echoing the value', () => {
@@ -173,6 +267,32 @@ describe('configuration', () => {
     assert.equal(config.dbPath, '/data/db.json');
     assert.equal(config.secretKeyPath, '/data/secret.key');
     assert.equal(config.log.level, 'debug');
+  });
+
+  it('reads log.format from the file and lets PUSHBOT_LOG_FORMAT override it', () => {
+    const fromFile = parseConfig(
+      { log: { format: 'pretty' } },
+      { TELEGRAM_BOT_TOKEN: TOKEN },
+      noFiles,
+    );
+    assert.equal(fromFile.log.format, 'pretty');
+    const fromEnv = parseConfig(
+      { log: { format: 'pretty' } },
+      { TELEGRAM_BOT_TOKEN: TOKEN, PUSHBOT_LOG_FORMAT: 'json' },
+      noFiles,
+    );
+    assert.equal(fromEnv.log.format, 'json');
+    const emptyEnv = parseConfig(
+      {},
+      { TELEGRAM_BOT_TOKEN: TOKEN, PUSHBOT_LOG_FORMAT: '' },
+      noFiles,
+    );
+    assert.equal(emptyEnv.log.format, 'auto');
+  });
+
+  it('refuses a PUSHBOT_LOG_FORMAT it does not know', () => {
+    const problems = problemsOf({}, { TELEGRAM_BOT_TOKEN: TOKEN, PUSHBOT_LOG_FORMAT: 'colour' });
+    assert.deepEqual(problems, ['PUSHBOT_LOG_FORMAT: expected one of auto, json, pretty']);
   });
 
   it('refuses a PUSHBOT_LOG_LEVEL that pino does not know', () => {
@@ -272,6 +392,7 @@ describe('configuration', () => {
       assert.equal(config.portal.api, 'v3');
       assert.equal(config.portal.baseUrl, DEFAULT_BASE_URLS.v3);
       assert.equal(config.notify.maxCommentChars, 1000);
+      assert.equal(config.log.format, 'auto');
     });
   });
 });

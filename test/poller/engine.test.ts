@@ -405,6 +405,41 @@ describe('notification engine', () => {
     await intervalEngine.stop(); // idempotent
     assert.match(texts(w.telegram, 1001)[0]!, /found by the loop/);
   });
+
+  it('stops within its share of the shutdown deadline while a portal call hangs', async () => {
+    const w = await world();
+    const r = await boot(w, { seed: ONE_CHAT, start: false });
+    let hanging = 0;
+    const hangs: PortalClientFactory = {
+      ...w.portal,
+      caseUrl: (n) => w.portal.caseUrl(n),
+      commentUrl: (n, id) => w.portal.commentUrl(n, id),
+      create: (credential) => ({
+        ...w.portal.create(credential),
+        readCase: () => {
+          hanging++;
+          return new Promise(() => undefined);
+        },
+      }),
+    };
+    const engine = createEngine({
+      config: testConfig({ apiRoot: w.telegram.apiRoot, dbPath: w.dbPath }),
+      store: r.store,
+      vault: vaultFor(r.store, hangs, w.clock),
+      notifiers: [r.notifier],
+      logger: w.logs.logger,
+      clock: w.clock,
+      reporter: r.reporter,
+      timing: { intervalMs: 30, delivery: DELIVERY },
+    });
+    engine.start();
+    await waitFor(() => hanging > 0);
+    const started = Date.now();
+    await engine.stop({ cyclesMs: 200, sendsMs: 200 });
+    assert.ok(Date.now() - started < 2_000, `took ${Date.now() - started} ms`);
+    assert.equal(w.logs.count(/poll cycle was still running at shutdown/), 1);
+    await r.shutdown();
+  });
 });
 
 describe('notification engine against the loopback portal (hydra, offline token)', () => {
