@@ -12,14 +12,33 @@
 // daemon refuses to start and tells the operator how to recover from <db>.bak.
 //
 // One daemon per db: a proper-lockfile lock (<db>.lock, a directory whose mtime is refreshed)
-// held for the process lifetime; <db>.owner.json says who holds it. A lock not refreshed for
-// lockStaleMs (a killed process) is taken over by the next start.
-import { hostname } from 'node:os';
+// held for the process lifetime; <db>.owner.json says who holds it (lock-owner.ts). A start
+// that finds the lock held (see acquireLock):
+//   - takes it at once when its holder is provably gone (same machine and its pid no longer
+//     runs or is another process now, the machine rebooted, or the recorded pid is our own from
+//     an earlier process: a restarted container). kill -9 + restart must not crash-loop.
+//   - refuses at once when its holder provably runs on this machine: two live daemons on one
+//     db.json are impossible, and a second one exits instead of hanging.
+//   - otherwise (another host on a shared folder, no owner file, a pid that cannot be checked)
+//     waits until proper-lockfile counts the lock stale (lockStaleMs after its last refresh),
+//     and takes it; a live holder refreshes it every lockUpdateMs, which ends the wait with a
+//     refusal, and so does a lock that is not stale by lockStaleMs + a margin.
 import { basename, dirname, resolve } from 'node:path';
 import { chmod, link, mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { lock } from 'proper-lockfile';
-import { z } from 'zod';
 import type { Logger } from '../logger.js';
+import {
+  describeOwner,
+  inspectProcess,
+  judgeLockOwner,
+  ownerRecord,
+  ownerSchema,
+  readHostFacts,
+  type HostFacts,
+  type Owner,
+  type ProcessFacts,
+} from './lock-owner.js';
 import { STATE_VERSION, StateFormatError, emptyState, parseState, type State } from './schema.js';
 import { createStateTextWriter } from './state-text.js';
 import { StoreError, type DeepReadonly, type StateStore } from './store.js';
@@ -36,9 +55,27 @@ export interface JsonFileStoreOptions {
   lockStaleMs?: number;
   /** How often the lock mtime is refreshed. Default lockStaleMs / 2; at least 1 s, at most stale / 2. */
   lockUpdateMs?: number;
+  /**
+   * Ends a wait for a lock whose holder cannot be checked from here (the open then rejects).
+   * Without one, SIGTERM during that wait ends the process the default way: main.ts installs
+   * its handlers only once the store is open, and the wait holds nothing to clean up.
+   */
+  signal?: AbortSignal;
 }
 
 const DEFAULT_LOCK_STALE_MS = 10_000;
+/** How often a held lock is looked at again while waiting for it to go stale. */
+const LOCK_POLL_MS = 250;
+/**
+ * How much longer than lockStaleMs a wait may last: proper-lockfile may round a lock's mtime
+ * up to the next second, and polling adds up to LOCK_POLL_MS.
+ */
+const LOCK_WAIT_MARGIN_MS = 2_000;
+/**
+ * Attempts in a row without pausing: a takeover lost to another start, or a lock released
+ * between two looks. Beyond this, the next attempts wait as for an unknown holder.
+ */
+const MAX_QUICK_LOCK_ATTEMPTS = 3;
 const FILE_MODE = 0o600;
 const DIR_MODE = 0o700;
 const PERMISSION_BITS = 0o777;
@@ -89,11 +126,16 @@ export async function openJsonFileStore(options: JsonFileStoreOptions): Promise<
     );
   };
 
-  const release = await acquireLock(paths, staleMs, updateMs, onCompromised);
+  const { release, here } = await acquireLock(paths, log, {
+    staleMs,
+    updateMs,
+    onCompromised,
+    signal: options.signal,
+  });
 
   let loaded: { state: State; onDisk: boolean };
   try {
-    await writeOwnerFile(paths.owner);
+    await writeOwnerFile(paths.owner, ownerRecord(here, new Date()));
     await removeLeftoverTempFiles(paths, log);
     loaded = await loadState(paths, log);
   } catch (err) {
@@ -208,31 +250,117 @@ async function ensureFolder(dir: string): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // Lock and owner file
 
-const ownerSchema = z.object({
-  pid: z.number().int(),
-  hostname: z.string(),
-  startedAt: z.string(),
-});
-type Owner = z.infer<typeof ownerSchema>;
+interface LockSettings {
+  staleMs: number;
+  updateMs: number;
+  onCompromised: (err: Error) => void;
+  signal: AbortSignal | undefined;
+}
+
+/** The recorded pid is looked at only on the same host; elsewhere its number means nothing. */
+const NOT_INSPECTED: ProcessFacts = { running: true, startTime: undefined };
 
 async function acquireLock(
   paths: StorePaths,
-  staleMs: number,
-  updateMs: number,
-  onCompromised: (err: Error) => void,
-): Promise<() => Promise<void>> {
+  log: Logger,
+  settings: LockSettings,
+): Promise<{ release: () => Promise<void>; here: HostFacts }> {
+  const here = await readHostFacts();
+  let waiting: { sinceMs: number; mtimeMs: number; reason: string } | undefined;
+  let quickAttempts = 0;
+  for (;;) {
+    const release = await tryLock(paths, settings);
+    if (release) {
+      if (waiting) {
+        log.info(
+          { lock: paths.lock, waitedMs: Date.now() - waiting.sinceMs },
+          'took the lock after waiting for it',
+        );
+      }
+      return { release, here };
+    }
+    const mtimeMs = await lockMtime(paths.lock);
+    if (mtimeMs === undefined && ++quickAttempts <= MAX_QUICK_LOCK_ATTEMPTS) {
+      continue; // released between the two looks: try again at once
+    }
+    const owner = await readOwnerFile(paths.owner);
+    const holder =
+      owner && owner.hostname === here.hostname ? await inspectProcess(owner.pid) : NOT_INSPECTED;
+    const verdict =
+      mtimeMs === undefined
+        ? { kind: 'unknown' as const, reason: 'it keeps being released and taken again' }
+        : judgeLockOwner({ owner, here, holder, lockMtimeMs: mtimeMs });
+
+    if (verdict.kind === 'alive') {
+      throw new StoreError(
+        lockRefusal(paths, owner, [
+          `It was not taken over: ${verdict.reason}.`,
+          'Only one instance may use a state file. Stop the other instance first.',
+        ]),
+      );
+    }
+    if (
+      verdict.kind === 'gone' &&
+      mtimeMs !== undefined &&
+      ++quickAttempts <= MAX_QUICK_LOCK_ATTEMPTS
+    ) {
+      log.info(
+        { lock: paths.lock, owner },
+        `taking over the lock of ${owner ? describeOwner(owner) : 'a gone process'}: ${verdict.reason}`,
+      );
+      await removeAbandonedLock(paths, mtimeMs);
+      continue;
+    }
+
+    // Nothing proves the holder gone or alive from here: wait until proper-lockfile counts the
+    // lock stale. A live holder refreshes it (mtime changes) well before then.
+    if (!waiting) {
+      waiting = { sinceMs: Date.now(), mtimeMs: mtimeMs ?? 0, reason: verdict.reason };
+      log.warn(
+        { lock: paths.lock, owner, staleMs: settings.staleMs },
+        `waiting for the lock ${paths.lock} to go stale (${seconds(settings.staleMs)} s after its last refresh) before taking it over: ${verdict.reason}`,
+      );
+    } else if (mtimeMs !== undefined && mtimeMs !== waiting.mtimeMs) {
+      throw new StoreError(
+        lockRefusal(paths, owner, [
+          `This instance waited for it to go stale (${waiting.reason}), but it was refreshed while waiting: its holder is running.`,
+          'Only one instance may use a state file. Stop the other instance first.',
+        ]),
+      );
+    } else if (Date.now() - waiting.sinceMs > settings.staleMs + LOCK_WAIT_MARGIN_MS) {
+      throw new StoreError(
+        lockRefusal(paths, owner, [
+          `This instance waited ${seconds(Date.now() - waiting.sinceMs)} s for it to go stale (${waiting.reason}), but it never did (is the clock of the host holding it ahead?).`,
+          `If no other instance uses this file, remove ${paths.lock} and start again.`,
+        ]),
+      );
+    }
+    try {
+      await sleep(LOCK_POLL_MS, undefined, settings.signal ? { signal: settings.signal } : {});
+    } catch (err) {
+      throw new StoreError(`stopped while waiting for the lock ${paths.lock} of ${paths.db}`, {
+        cause: err,
+      });
+    }
+  }
+}
+
+/** The lock, or undefined when another process holds it (ELOCKED). */
+async function tryLock(
+  paths: StorePaths,
+  settings: LockSettings,
+): Promise<(() => Promise<void>) | undefined> {
   try {
+    // proper-lockfile itself takes a lock that is already stale.
     return await lock(paths.db, {
       realpath: false,
-      stale: staleMs,
-      update: updateMs,
+      stale: settings.staleMs,
+      update: settings.updateMs,
       retries: 0,
-      onCompromised,
+      onCompromised: settings.onCompromised,
     });
   } catch (err) {
-    if (errorCode(err) === 'ELOCKED') {
-      throw new StoreError(await describeLockHolder(paths, staleMs), { cause: err });
-    }
+    if (errorCode(err) === 'ELOCKED') return undefined;
     throw new StoreError(
       `Cannot take the lock ${paths.lock} for ${paths.db}: ${errorMessage(err)}. Check that the folder ${paths.dir} is writable by this user.`,
       { cause: err },
@@ -240,26 +368,47 @@ async function acquireLock(
   }
 }
 
-async function describeLockHolder(paths: StorePaths, staleMs: number): Promise<string> {
-  const owner = await readOwnerFile(paths.owner);
-  const seconds = Math.ceil(staleMs / 1000);
-  const who = owner
-    ? `pid ${owner.pid} on host ${owner.hostname}, started ${owner.startedAt}`
-    : 'another process (its details in ' + paths.owner + ' are not available)';
-  const lines = [
-    `Another tickets-pushbot is already using ${paths.db}: the lock ${paths.lock} is held by ${who}.`,
-    'Only one instance may use a state file. Stop the other instance first.',
-  ];
-  if (owner && owner.hostname === hostname() && !isProcessAlive(owner.pid)) {
-    lines.push(
-      `Process ${owner.pid} does not seem to run anymore: the lock counts as abandoned ${seconds} s after its last refresh; start again then.`,
-    );
-  } else {
-    lines.push(
-      `If that instance was killed, its lock counts as abandoned ${seconds} s after its last refresh; start again then.`,
+async function lockMtime(path: string): Promise<number | undefined> {
+  try {
+    return (await stat(path)).mtimeMs;
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Removes the lock of a holder proven gone, and its owner file first (a start looking in
+ * between finds no owner file and waits instead of judging the dead holder again). Only the
+ * lock that was judged goes: if its mtime moved, another start took it meanwhile. A start
+ * racing inside this short window is caught by proper-lockfile: the loser's next refresh
+ * finds an mtime not its own, and onCompromised stops its writes.
+ */
+async function removeAbandonedLock(paths: StorePaths, judgedMtimeMs: number): Promise<void> {
+  if ((await lockMtime(paths.lock)) !== judgedMtimeMs) return;
+  try {
+    await rm(paths.owner, { force: true });
+    await rm(paths.lock, { recursive: true, force: true });
+  } catch (err) {
+    throw new StoreError(
+      `Cannot remove the abandoned lock ${paths.lock} of ${paths.db}: ${errorMessage(err)}. Check that the folder ${paths.dir} is writable by this user.`,
+      { cause: err },
     );
   }
-  return lines.join('\n');
+}
+
+function lockRefusal(paths: StorePaths, owner: Owner | undefined, lines: string[]): string {
+  const who = owner
+    ? describeOwner(owner)
+    : `another process (its details in ${paths.owner} are not available)`;
+  return [
+    `Another tickets-pushbot is already using ${paths.db}: the lock ${paths.lock} is held by ${who}.`,
+    ...lines,
+  ].join('\n');
+}
+
+function seconds(ms: number): number {
+  return Math.ceil(ms / 1000);
 }
 
 async function readOwnerFile(path: string): Promise<Owner | undefined> {
@@ -267,27 +416,12 @@ async function readOwnerFile(path: string): Promise<Owner | undefined> {
     const parsed = ownerSchema.safeParse(JSON.parse(await readFile(path, 'utf8')));
     return parsed.success ? parsed.data : undefined;
   } catch {
-    // Missing, unreadable or half-written (the holder is starting): the message says so.
+    // Missing, unreadable or half-written (the holder is starting): the caller waits.
     return undefined;
   }
 }
 
-function isProcessAlive(pid: number): boolean {
-  try {
-    // Signal 0 only checks existence; EPERM means it exists but belongs to another user.
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return errorCode(err) !== 'ESRCH';
-  }
-}
-
-async function writeOwnerFile(path: string): Promise<void> {
-  const owner: Owner = {
-    pid: process.pid,
-    hostname: hostname(),
-    startedAt: new Date().toISOString(),
-  };
+async function writeOwnerFile(path: string, owner: Owner): Promise<void> {
   const fh = await open(path, 'w', FILE_MODE);
   try {
     await fh.chmod(FILE_MODE);

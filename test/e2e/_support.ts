@@ -29,7 +29,7 @@ const READY_MS = 20_000;
 /** The fake portal's clock follows the wall clock at this pace (ms). */
 const PORTAL_CLOCK_TICK_MS = 100;
 /** The store's lock counts as abandoned this long after its last refresh (json-file-store). */
-const LOCK_STALE_MS = 10_000;
+export const LOCK_STALE_MS = 10_000;
 
 export interface WorldOptions {
   /** Bot token for this file; each file uses its own so a leak points at its scenario. */
@@ -64,8 +64,9 @@ export interface World {
   /** Starts the daemon and waits until it listens to Telegram. */
   start(): Promise<RunningDaemon>;
   /**
-   * After a kill -9 the lock stays until it is stale: waits for that (as a supervisor's
-   * restart loop would), then starts.
+   * Starts again right after the last daemon was killed (kill -9), as a supervisor's restart
+   * does: the dead daemon's lock is still fresh, and the new one takes it over at once (its pid
+   * no longer runs), saying so in one log line. Fails if the last daemon still runs.
    */
   restartAfterCrash(): Promise<RunningDaemon>;
   /** Adds a comment at the portal's "now", strictly after the portal's previous change. */
@@ -161,22 +162,31 @@ export async function createWorld(options: WorldOptions): Promise<World> {
     secrets,
     start,
     async restartAfterCrash() {
-      const lock = `${dbPath}.lock`;
-      await waitUntil(
-        async () => {
-          const mtime = await stat(lock).then(
-            (s) => s.mtimeMs,
-            () => 0,
-          );
-          return Date.now() - mtime > LOCK_STALE_MS + 500;
-        },
-        {
-          timeoutMs: LOCK_STALE_MS + WAIT_MS,
-          intervalMs: 100,
-          what: 'the dead daemon’s lock to go stale',
-        },
+      const crashed = daemons.at(-1);
+      assert.ok(crashed, 'no daemon was started before');
+      assert.notEqual(
+        crashed.process.exitCode ?? crashed.process.signalCode,
+        null,
+        'it still runs',
       );
-      return start();
+      // The kill left the lock behind: proof that this restart does not wait for it to go stale.
+      assert.ok(
+        await stat(`${dbPath}.lock`).then(
+          () => true,
+          () => false,
+        ),
+        'no lock was left',
+      );
+      const daemon = await start();
+      const takeover = daemon
+        .logs()
+        .filter((l) => l.component === 'store' && /taking over the lock/.test(String(l.msg)));
+      assert.equal(takeover.length, 1, `the takeover was not logged once:\n${daemon.output()}`);
+      assert.match(
+        String(takeover[0]?.msg),
+        new RegExp(`pid ${crashed.process.pid} .*no longer runs`),
+      );
+      return daemon;
     },
     addComment(caseNumber, input = {}) {
       nextInstant();

@@ -7,8 +7,11 @@ import { after, before, describe, it } from 'node:test';
 import { startDaemon } from '../_helpers/daemon.js';
 import { startFakeTelegram, type FakeTelegram } from '../_helpers/fake-telegram.js';
 import { waitUntil } from '../_helpers/wait.js';
+import { connect, createWorld, follow } from './_support.js';
 
 const TOKEN = '424242:E2E-lifecycle-token-abcdefghijklmnopqrstu';
+const CRASH_TOKEN = '424243:E2E-lifecycle-crash-token-abcdefghijklmn';
+const CRASH_OFFLINE_TOKEN = 'e2e-lifecycle-offline-token-abcdefghijklmnopqrstuvwxyz';
 
 describe('daemon lifecycle', () => {
   let dir: string;
@@ -120,6 +123,62 @@ describe('daemon lifecycle', () => {
     assert.notEqual(code, 0);
     assert.match(second.output(), /db\.json\.lock/);
     assert.deepEqual(await first.stop(), { code: 0, signal: null });
+  });
+
+  it('after kill -9, starts again at once (no crash loop under a supervisor) and delivers', async () => {
+    const world = await createWorld({ botToken: CRASH_TOKEN });
+    try {
+      world.secrets.add(CRASH_OFFLINE_TOKEN);
+      world.portal.addUser({ username: 'carol', offlineToken: CRASH_OFFLINE_TOKEN });
+      world.portal.addCase({ number: '03456789', summary: 'Node not ready after reboot' });
+      const carol = world.person(3003);
+      const first = await world.start();
+      await connect(carol, CRASH_OFFLINE_TOKEN);
+      await follow(carol, '03456789');
+      world.addComment('03456789', { body: 'Before the crash.' });
+      await carol.waitFor(/Before the crash\./);
+
+      first.process.kill('SIGKILL');
+      assert.equal((await first.exited).signal, 'SIGKILL');
+      // At once, with the dead daemon's lock still fresh: the old code exited 1 here ("start
+      // again in 10 s"), which Restart=on-failure turned into a crash loop.
+      const second = await world.restartAfterCrash();
+      world.addComment('03456789', { body: 'After the crash.' });
+      await carol.waitFor(/After the crash\./);
+      assert.equal(second.process.exitCode, null, 'the restarted daemon still runs');
+      await world.assertNoSecretLeaked();
+    } finally {
+      await world.close();
+    }
+  });
+
+  it('waits for a lock taken on another host, says so once, and stops at once on SIGTERM', async () => {
+    const dbDir = join(dir, 'shared');
+    const dbPath = join(dbDir, 'db.json');
+    await mkdir(`${dbPath}.lock`, { recursive: true });
+    const otherHost = {
+      pid: 4242,
+      hostname: 'another-host.example',
+      startedAt: '2024-05-01T10:00:00.000Z',
+    };
+    await writeFile(`${dbPath}.owner.json`, JSON.stringify(otherHost));
+    const path = await writeConfig('shared.json', {
+      telegram: { token: TOKEN, apiRoot: telegram.apiRoot },
+      poll: { intervalSeconds: 1 },
+      dbPath,
+    });
+    const daemon = startDaemon({ args: ['--config', path] });
+    await daemon.waitForOutput(/waiting for the lock/);
+    assert.equal(daemon.output().match(/waiting for the lock/g)?.length, 1);
+    assert.match(daemon.output(), /another-host\.example/);
+
+    const stopped = Date.now();
+    const result = await daemon.stop('SIGTERM', 5_000);
+    assert.notEqual(result.signal, 'SIGKILL', 'the wait kept the daemon alive after SIGTERM');
+    assert.ok(Date.now() - stopped < 2_000, `stopping took ${Date.now() - stopped} ms`);
+    assert.doesNotMatch(daemon.output(), /listening to Telegram/);
+    // The other host's lock was left alone.
+    assert.deepEqual(JSON.parse(await readFile(`${dbPath}.owner.json`, 'utf8')), otherHost);
   });
 
   it('refuses a corrupt db.json with the file named and leaves it untouched', async () => {
