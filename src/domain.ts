@@ -71,3 +71,17 @@ export interface Clock {
 }
 
 export const systemClock: Clock = { now: () => Date.now() };
+
+export interface AdminReport {
+  /** Which part of the daemon failed: "poller", "delivery", "store", ... */
+  component: string;
+  error: unknown;
+  /** Safe facts that help: chat id, case number, entry id. Never secrets. */
+  context?: Record<string, unknown>;
+}
+
+/** Tells the operators about a failure the daemon survived (notify/admin-reporter.ts). */
+export interface AdminReporter {
+  /** Fire and forget: reporting must never make the failing path fail harder. */
+  report(input: AdminReport): void;
+}

@@ -8,10 +8,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from './config.js';
 import type { CredentialVault } from './credentials.js';
-import type { Clock } from './domain.js';
+import type { AdminReporter, Clock } from './domain.js';
 import type { Logger } from './logger.js';
-import { createDelivery, type DeliveryStats, type DeliveryTiming } from './notify/delivery.js';
-import type { AdminReporter, Notifier } from './notify/notifier.js';
+import { createDelivery, type DeliveryTiming } from './notify/delivery.js';
+import type { DeliveryStats } from './notify/delivery-outcome.js';
+import type { Notifier } from './notify/notifier.js';
 import {
   createPoller,
   type CycleStats,

@@ -6,7 +6,8 @@
 //   portal      recordPortalRequest() per HTTP call, with the PortalError kind when it failed
 //   delivery    countOutcomes() wraps each Notifier: sent per destination, errors per code
 import type { Clock } from './domain.js';
-import type { Destination, Notifier, SendOutcome } from './notify/notifier.js';
+import type { Notifier, SendOutcome } from './notify/notifier.js';
+import type { Destination } from './outbox/index.js';
 
 export interface MetricsSnapshot {
   /** Epoch ms. */

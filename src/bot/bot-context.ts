@@ -2,9 +2,8 @@
 // in-memory state (pending questions, group secret watches, refused chats).
 import type { Config } from '../config.js';
 import type { CredentialVault } from '../credentials.js';
-import type { Clock } from '../domain.js';
+import type { AdminReporter, Clock } from '../domain.js';
 import type { Logger } from '../logger.js';
-import type { AdminReporter } from '../notify/notifier.js';
 import type { PortalClientFactory } from '../portal/types.js';
 import type { StateStore } from '../store/store.js';
 import {

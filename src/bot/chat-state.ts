@@ -7,6 +7,7 @@ import {
   type Case,
   type CaseNumber,
 } from '../domain.js';
+import { dropForCases, dropForChat } from '../outbox/index.js';
 import type { ChatState, CredentialState, State, SubscriptionState } from '../store/schema.js';
 import { markSeen, type SeenComment } from '../store/seen.js';
 import type { DeepReadonly } from '../store/store.js';
@@ -145,10 +146,7 @@ export function removeSubscriptions(
     removed.push(sub);
     delete chat.subscriptions[n];
   }
-  const gone = new Set(removed.map((s) => s.caseNumber));
-  draft.outbox = draft.outbox.filter(
-    (e) => !(e.chatId === chatId && e.case !== undefined && gone.has(e.case.number)),
-  );
+  dropForCases(draft, chatId, new Set(removed.map((s) => s.caseNumber)));
   return removed;
 }
 
@@ -187,9 +185,7 @@ export interface ForgetResult {
 export function forgetChat(draft: State, chatId: number): ForgetResult {
   const key = chatKey(chatId);
   const chat = draft.chats[key];
-  const before = draft.outbox.length;
-  draft.outbox = draft.outbox.filter((e) => e.chatId !== chatId);
-  const outboxEntries = before - draft.outbox.length;
+  const outboxEntries = dropForChat(draft, chatId);
   if (!chat) return { existed: false, subscriptions: 0, outboxEntries, credentialDeleted: false };
   delete draft.chats[key];
   return {

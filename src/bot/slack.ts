@@ -25,7 +25,7 @@ import { ensureChat, readChat } from './chat-state.js';
 import { errorForLog } from './errors.js';
 import { isGroup, requireAdmin, targetOf } from './group-admin.js';
 import { replyHtml } from './reply.js';
-import { formatUtc } from '../notify/text.js';
+import { formatUtc } from '../text.js';
 
 const WEBHOOK_HELP_URL = 'https://api.slack.com/messaging/webhooks';
 const OFF_WORDS = new Set(['off', 'remove', 'stop', 'delete', 'disable']);

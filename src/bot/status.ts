@@ -9,7 +9,7 @@ import type { State } from '../store/schema.js';
 import type { DeepReadonly } from '../store/store.js';
 import type { BotServices } from './bot-context.js';
 import { replyHtml } from './reply.js';
-import { formatUtc } from '../notify/text.js';
+import { formatUtc } from '../text.js';
 
 export interface StatusFeatureDeps {
   metrics: { snapshot(): MetricsSnapshot };

@@ -15,12 +15,11 @@
 //   window in all, and a bounded send queue; what is dropped is counted in the next message.
 // - Each message fits one Telegram message: ≤ 4096 characters even before HTML parsing, the
 //   stack trimmed from the bottom (the top frames are the useful ones).
-import type { Clock } from '../domain.js';
+import type { AdminReport, AdminReporter, Clock } from '../domain.js';
 import type { Logger } from '../logger.js';
 import type { SecretScrubber } from '../secrets.js';
 import { escapeHtml, TELEGRAM_TEXT_LIMIT, truncate } from './format.js';
-import type { AdminReport, AdminReporter } from './notifier.js';
-import { formatUtc } from './text.js';
+import { formatUtc } from '../text.js';
 
 /** The same failure is sent at most once per hour. */
 export const DEDUPE_WINDOW_MS = 60 * 60_000;

@@ -5,17 +5,18 @@
 //    that also updates the subscription) BEFORE anything is sent. From then on the notification
 //    survives restarts and crashes: it is in db.json.
 // 2. Send: the worker sends the oldest entry of each (destination, chat) queue.
-// 3. Commit: when the destination accepted it, ONE store.update removes the entry and, once no
-//    entry for that comment remains for the chat (Telegram and, later, Slack), adds the comment id
-//    to the subscription's `seen`. The poller never enqueues a comment that is seen or pending.
+// 3. Commit: when the destination accepted it, ONE store.update settles the entry: it leaves the
+//    outbox, and its comment becomes seen once no destination still holds it (the seen rule,
+//    src/outbox/index.ts). The poller never enqueues a comment that is seen or pending.
 // Where a duplicate can appear: only between 2 and 3. If the process dies (or the store refuses
 // the write) after the destination accepted the message and before the commit, the entry is
 // still pending and is sent again after the restart. The worker sends one message per chat at a
 // time, so after a crash at most the message in flight per chat is sent twice. Within one
 // process a failed commit is retried without sending again (see `uncommitted`).
 // Why nothing is lost: an entry leaves the outbox only when its destination accepted it, or when
-// it refused it for good (a 400 Telegram will never accept: reported to admins, logged, dropped,
-// the comment marked seen so it is not enqueued again), or when its chat was deleted by /forget.
+// it refused it for good (a 400 Telegram will never accept: reported to admins, logged, settled
+// like a delivered one so it is not enqueued again), or when the user dropped it (/forget,
+// /remove, /slack off).
 //
 // Order: entries of one (destination, chat) go out strictly in enqueue order. A chat waiting on
 // a 429 or a backoff holds its later messages back; other chats are not held.
@@ -27,13 +28,18 @@
 // Pending entries are sent first after start: the worker starts before the first poll cycle and
 // new entries are appended behind them.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Clock } from '../domain.js';
+import type { AdminReporter, Clock } from '../domain.js';
 import type { Logger } from '../logger.js';
+import { dropUndeliverable, isUndeliverable, type Destination } from '../outbox/index.js';
 import type { ChatState, OutboxEntry, State } from '../store/schema.js';
-import { markSeen, mergeSeen } from '../store/seen.js';
 import type { DeepReadonly, StateStore } from '../store/store.js';
-import type { AdminReporter, Destination, Notifier, SendOutcome } from './notifier.js';
-import { slackDisabledNotice } from './slack-webhook.js';
+import {
+  applyOutcome,
+  reportOutcome,
+  type DeliveryStats,
+  type RetryTiming,
+} from './delivery-outcome.js';
+import type { Notifier, SendOutcome } from './notifier.js';
 
 /** First retry after a 5xx or network failure; doubles per attempt. */
 export const RETRY_BASE_MS = 5_000;
@@ -56,9 +62,7 @@ export const STOP_DEADLINE_MS = 10_000;
 /** After a commit failed (store problem), wait this long before trying the commit again. */
 const COMMIT_RETRY_MS = 5_000;
 
-export interface DeliveryTiming {
-  retryBaseMs: number;
-  retryMaxMs: number;
+export interface DeliveryTiming extends RetryTiming {
   idleRescanMs: number;
   maxParallelChats: number;
   stopDeadlineMs: number;
@@ -85,17 +89,8 @@ export interface DeliveryDeps {
   timing?: Partial<DeliveryTiming>;
 }
 
-export interface DeliveryStats {
-  sent: number;
-  retried: number;
-  rejected: number;
-  blocked: number;
-  migrated: number;
-}
-
 export interface Delivery {
   start(): void;
-  /** Finishes (or, after the deadline, abandons) sends in flight; pending entries stay in the outbox. */
   /**
    * Finishes sends in flight, abandoning those still running after `deadlineMs` (default
    * timing.stopDeadlineMs): they stay in the outbox and go out after the restart.
@@ -106,207 +101,12 @@ export interface Delivery {
   readonly stats: Readonly<DeliveryStats>;
 }
 
-// ---- the outbox as data: ids, destinations, and the mutations a commit makes ----
+// ---- the worker ----
 
-/** "<destination>:<chatId>:<case or ->:<event>": unique and stable (see outboxEntrySchema). */
-export function entryId(
-  destination: Destination,
-  chatId: number,
-  caseNumber: string | undefined,
-  event: string,
-): string {
-  return `${destination}:${chatId}:${caseNumber ?? '-'}:${event}`;
-}
-
-/**
- * The destinations a chat's notifications fan out to, among those with a notifier. Telegram is
- * always one (the chat is a Telegram chat); Slack when the chat set a webhook that still works.
- */
-export function destinationsOf(
-  chat: DeepReadonly<ChatState>,
-  available: readonly Destination[],
-): Destination[] {
-  return available.filter((d) =>
-    d === 'telegram' ? true : chat.slack !== undefined && chat.slack.disabledAt === undefined,
-  );
-}
-
+/** A lane: the entries of one (destination, chat), sent one at a time in order. */
 function queueKey(e: Pick<OutboxEntry, 'destination' | 'chatId'>): string {
   return `${e.destination}:${e.chatId}`;
 }
-
-function isSameComment(a: DeepReadonly<OutboxEntry>, b: DeepReadonly<OutboxEntry>): boolean {
-  return (
-    a.kind === 'comment' &&
-    b.kind === 'comment' &&
-    a.chatId === b.chatId &&
-    a.comment?.id === b.comment?.id &&
-    a.comment?.caseNumber === b.comment?.caseNumber
-  );
-}
-
-/**
- * Removes an entry that is done with (delivered, or refused for good) and settles what it stood
- * for: the comment becomes seen once no other destination still has it pending; the "closed"
- * message ends the subscription unless closed cases are kept.
- */
-export function settleEntry(
-  draft: State,
-  id: string,
-  keepClosedCases: boolean,
-): OutboxEntry | undefined {
-  const index = draft.outbox.findIndex((e) => e.id === id);
-  if (index < 0) return undefined;
-  const [entry] = draft.outbox.splice(index, 1);
-  if (!entry) return undefined;
-  const chat = draft.chats[String(entry.chatId)];
-  if (entry.kind === 'comment' && entry.comment && chat) {
-    const stillPending = draft.outbox.some((e) => isSameComment(e, entry));
-    const sub = chat.subscriptions[entry.comment.caseNumber];
-    if (!stillPending && sub) markSeen(sub, entry.comment);
-  }
-  if (entry.kind === 'closed' && entry.case && chat && !keepClosedCases) {
-    const number = entry.case.number;
-    const otherClosed = draft.outbox.some(
-      (e) => e.kind === 'closed' && e.chatId === entry.chatId && e.case?.number === number,
-    );
-    const sub = chat.subscriptions[number];
-    // Only if the case is still closed: a reopened case (or a fresh /add) keeps its subscription.
-    if (!otherClosed && sub?.closed === true) delete chat.subscriptions[number];
-  }
-  return entry;
-}
-
-/**
- * A group became a supergroup: its subscriptions, settings and pending entries move to the new
- * id. If the new chat already exists (the bot saw it first), the old one is merged into it.
- */
-export function migrateChat(draft: State, oldId: number, newId: number): void {
-  const old = draft.chats[String(oldId)];
-  if (old) {
-    const existing = draft.chats[String(newId)];
-    if (!existing) {
-      draft.chats[String(newId)] = { ...old, id: newId, type: 'supergroup' };
-    } else {
-      for (const [number, sub] of Object.entries(old.subscriptions)) {
-        const target = existing.subscriptions[number];
-        if (!target) existing.subscriptions[number] = sub;
-        else mergeSeen(target, sub);
-      }
-      existing.credentialId ??= old.credentialId;
-      existing.maxCommentChars ??= old.maxCommentChars;
-      existing.slack ??= old.slack;
-      existing.title ??= old.title;
-    }
-    delete draft.chats[String(oldId)];
-  }
-  const taken = new Set(draft.outbox.map((e) => e.id));
-  draft.outbox = draft.outbox.filter((e) => {
-    if (e.chatId !== oldId) return true;
-    const prefix = `${e.destination}:${oldId}:`;
-    const rest = e.id.startsWith(prefix) ? e.id.slice(prefix.length) : e.id;
-    const id = `${e.destination}:${newId}:${rest}`;
-    // Already pending for the new chat (the bot migrated first): keep one.
-    if (taken.has(id)) return false;
-    taken.add(id);
-    e.id = id;
-    e.chatId = newId;
-    delete e.notBefore;
-    return true;
-  });
-}
-
-export function retryDelayMs(
-  attempts: number,
-  timing: Pick<DeliveryTiming, 'retryBaseMs' | 'retryMaxMs'>,
-): number {
-  const exponent = Math.min(Math.max(attempts - 1, 0), 30);
-  return Math.min(timing.retryMaxMs, timing.retryBaseMs * 2 ** exponent);
-}
-
-/** The one transaction after a send: applies its outcome to the entry and its chat. */
-export function applyOutcome(
-  draft: State,
-  id: string,
-  outcome: SendOutcome,
-  context: {
-    now: number;
-    keepClosedCases: boolean;
-    timing: Pick<DeliveryTiming, 'retryBaseMs' | 'retryMaxMs'>;
-  },
-): void {
-  const entry = draft.outbox.find((e) => e.id === id);
-  // Removed meanwhile (/forget), or already moved: nothing left to do.
-  if (!entry) return;
-  const nowIso = new Date(context.now).toISOString();
-  const chat = draft.chats[String(entry.chatId)];
-  switch (outcome.kind) {
-    case 'ok':
-    case 'rejected':
-      settleEntry(draft, id, context.keepClosedCases);
-      return;
-    case 'retry': {
-      entry.attempts += 1;
-      const wait = outcome.retryAfterMs ?? retryDelayMs(entry.attempts, context.timing);
-      entry.notBefore = new Date(context.now + wait).toISOString();
-      entry.lastError = outcome.reason;
-      return;
-    }
-    case 'blocked':
-      entry.lastError = outcome.reason;
-      if (chat) {
-        chat.active = false;
-        chat.inactiveSince ??= nowIso;
-      }
-      return;
-    case 'migrated':
-      if (outcome.newChatId === entry.chatId) {
-        // Nonsense from the destination; treat as a failure rather than loop.
-        entry.attempts += 1;
-        entry.notBefore = new Date(
-          context.now + retryDelayMs(entry.attempts, context.timing),
-        ).toISOString();
-        entry.lastError = 'migrated to the same chat id';
-        return;
-      }
-      migrateChat(draft, entry.chatId, outcome.newChatId);
-      return;
-    case 'disabled': {
-      if (entry.destination === 'telegram') {
-        // Telegram has no "destination gone" short of a blocked chat: keep the data.
-        entry.lastError = outcome.reason;
-        if (chat) {
-          chat.active = false;
-          chat.inactiveSince ??= nowIso;
-        }
-        return;
-      }
-      if (chat?.slack) {
-        if (chat.slack.disabledAt === undefined && entry.destination === 'slack') {
-          // Tell the chat once, on Telegram (its control plane), what happened and what to do.
-          draft.outbox.push({
-            id: entryId('telegram', entry.chatId, undefined, `slack-disabled-${context.now}`),
-            chatId: entry.chatId,
-            destination: 'telegram',
-            kind: 'notice',
-            text: slackDisabledNotice(outcome.reason),
-            createdAt: nowIso,
-            attempts: 0,
-          });
-        }
-        chat.slack.disabledAt ??= nowIso;
-        chat.slack.disabledReason = outcome.reason;
-      }
-      const ids = draft.outbox
-        .filter((e) => e.chatId === entry.chatId && e.destination === entry.destination)
-        .map((e) => e.id);
-      for (const other of ids) settleEntry(draft, other, context.keepClosedCases);
-      return;
-    }
-  }
-}
-
-// ---- the worker ----
 
 type Eligibility =
   | {
@@ -431,65 +231,6 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
       if (!writing) void drain();
     });
 
-  const report = (entry: DeepReadonly<OutboxEntry>, outcome: SendOutcome): void => {
-    const context = {
-      entryId: entry.id,
-      chatId: entry.chatId,
-      destination: entry.destination,
-      kind: entry.kind,
-    };
-    switch (outcome.kind) {
-      case 'ok':
-        stats.sent++;
-        log.debug(context, 'delivered');
-        return;
-      case 'retry':
-        stats.retried++;
-        log.warn(
-          {
-            ...context,
-            attempts: entry.attempts + 1,
-            reason: outcome.reason,
-            retryAfterMs: outcome.retryAfterMs,
-          },
-          'delivery failed; will retry',
-        );
-        return;
-      case 'blocked':
-        stats.blocked++;
-        log.info(
-          { ...context, reason: outcome.reason },
-          'the chat blocked the bot or removed it: pausing the chat until /start',
-        );
-        return;
-      case 'migrated':
-        stats.migrated++;
-        log.info(
-          { ...context, newChatId: outcome.newChatId },
-          'the group became a supergroup: moving its data to the new id',
-        );
-        return;
-      case 'rejected':
-        stats.rejected++;
-        log.error(
-          { ...context, reason: outcome.reason },
-          'the destination refused a message for good: dropped',
-        );
-        deps.reporter.report({
-          component: 'delivery',
-          error: new Error(`message refused: ${outcome.reason}`),
-          context,
-        });
-        return;
-      case 'disabled':
-        log.warn(
-          { ...context, reason: outcome.reason },
-          'the destination is gone: disabled for this chat',
-        );
-        return;
-    }
-  };
-
   const sendOne = async (
     entry: DeepReadonly<OutboxEntry>,
     chat: DeepReadonly<ChatState>,
@@ -527,7 +268,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
       const next = eligibility(state, head, deps.clock.now());
       if (next.kind !== 'send') return;
       const outcome = await sendOne(next.entry, next.chat, next.notifier);
-      report(head, outcome);
+      reportOutcome(head, outcome, { log, stats, reporter: deps.reporter });
       if (!(await commit(head, outcome))) return;
       // Blocked or waiting: the next loop iteration sees it and leaves the lane.
     }
@@ -546,22 +287,13 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
     lanes.set(key, lane);
   };
 
-  /**
-   * Entries nobody can deliver any more: their chat was deleted (/forget raced with the poller),
-   * or their destination was removed from the chat (/slack off). Dropped and settled, so the
-   * comment counts as seen once the other destinations are done.
-   */
-  const isOrphan = (state: DeepReadonly<State>, e: DeepReadonly<OutboxEntry>): boolean => {
-    const chat = state.chats[String(e.chatId)];
-    return chat === undefined || destinationsOf(chat, [e.destination]).length === 0;
-  };
+  /** Entries whose chat or destination is gone (outbox/drop.ts): dropped before each scan. */
   const dropOrphans = async (state: DeepReadonly<State>): Promise<void> => {
-    if (!state.outbox.some((e) => isOrphan(state, e))) return;
+    if (!state.outbox.some((e) => isUndeliverable(state, e))) return;
     try {
       await deps.store.update((draft) => {
-        for (const e of draft.outbox.filter((x) => isOrphan(draft, x))) {
+        for (const e of dropUndeliverable(draft, deps.keepClosedCases)) {
           log.info({ entryId: e.id }, 'dropping a notification whose chat or destination is gone');
-          settleEntry(draft, e.id, deps.keepClosedCases);
         }
       });
     } catch (err) {

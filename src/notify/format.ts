@@ -14,13 +14,14 @@ import {
   cleanInline,
   countCodePoints,
   cutBody,
+  escapeHtml,
   field,
   FIELD_MAX_CHARS,
   formatUtc,
   SUMMARY_MAX_CHARS,
-} from './text.js';
+} from '../text.js';
 
-export { truncate } from './text.js';
+export { escapeHtml, truncate } from '../text.js';
 
 export type InlineButton = { text: string; callbackData: string } | { text: string; url: string };
 
@@ -38,14 +39,6 @@ export const CALLBACK_DATA_MAX_BYTES = 64;
 
 // Bodies longer than this go into an expandable quote, so the chat is not one wall of text.
 const EXPANDABLE_QUOTE_FROM_CHARS = 600;
-
-export function escapeHtml(s: string): string {
-  return s
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;');
-}
 
 export const callbackData = {
   latest(caseNumber: string): string {

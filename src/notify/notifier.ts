@@ -1,14 +1,14 @@
-// Ports of the notification side: a Notifier per destination (Telegram now, Slack later) and the
-// AdminReporter that tells operators about failures the daemon survived.
+// The Notifier port: one adapter per destination (Telegram, Slack); and the simplest
+// AdminReporter (the port itself is in domain.ts: the poller and the bot report too).
 //
 // A Notifier only translates: it formats one outbox entry, sends it, and says what happened as a
 // SendOutcome. Deciding what to do with the outcome (retry, wait, pause a chat, move it) is the
 // delivery worker's job (delivery.ts), so a second destination only adds an adapter.
+import type { AdminReporter } from '../domain.js';
 import type { Logger } from '../logger.js';
+import type { Destination } from '../outbox/index.js';
 import type { ChatState, OutboxEntry } from '../store/schema.js';
 import type { DeepReadonly } from '../store/store.js';
-
-export type Destination = OutboxEntry['destination'];
 
 export type SendOutcome =
   /** The destination accepted the message. */
@@ -40,19 +40,6 @@ export interface Notifier {
     chat: DeepReadonly<ChatState>,
     options?: SendOptions,
   ): Promise<SendOutcome>;
-}
-
-export interface AdminReport {
-  /** Which part of the daemon failed: "poller", "delivery", "store", ... */
-  component: string;
-  error: unknown;
-  /** Safe facts that help: chat id, case number, entry id. Never secrets. */
-  context?: Record<string, unknown>;
-}
-
-export interface AdminReporter {
-  /** Fire and forget: reporting must never make the failing path fail harder. */
-  report(input: AdminReport): void;
 }
 
 /**

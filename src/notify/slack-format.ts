@@ -32,7 +32,7 @@ import {
   SUMMARY_MAX_CHARS,
   truncate,
   WORD_BOUNDARY_LOOKBACK_CHARS,
-} from './text.js';
+} from '../text.js';
 
 /** Slack: a header block's plain_text, in characters. */
 export const SLACK_HEADER_MAX_CHARS = 150;

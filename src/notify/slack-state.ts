@@ -1,9 +1,9 @@
 // The Slack destination of a chat in the state, as plain functions on a draft (called inside
-// store.update(), which must stay synchronous). Fan-out (destinationsOf) and disabling on a
-// "disabled" outcome live in delivery.ts; the notice that tells the chat is slackDisabledNotice()
-// in slack-webhook.ts (so delivery can use it without an import cycle through this file).
+// store.update(), which must stay synchronous). Fan-out (destinationsOf) and dropping a
+// destination's entries live in src/outbox/; disabling on a "disabled" outcome in delivery.ts;
+// the notice that tells the chat is slackDisabledNotice() in slack-webhook.ts.
+import { dropForDestination } from '../outbox/index.js';
 import type { ChatState, State } from '../store/schema.js';
-import { settleEntry } from './delivery.js';
 
 /** Sets (or replaces) the chat's webhook, sealed; a replaced or disabled one is forgotten. */
 export function setSlackWebhook(chat: ChatState, sealedWebhook: string, nowIso: string): void {
@@ -24,9 +24,6 @@ export function removeSlackWebhook(
   const chat = draft.chats[String(chatId)];
   const removed = chat?.slack !== undefined;
   if (chat) delete chat.slack;
-  const ids = draft.outbox
-    .filter((e) => e.chatId === chatId && e.destination === 'slack')
-    .map((e) => e.id);
-  for (const id of ids) settleEntry(draft, id, keepClosedCases);
-  return { removed, dropped: ids.length };
+  const dropped = dropForDestination(draft, chatId, 'slack', keepClosedCases);
+  return { removed, dropped };
 }

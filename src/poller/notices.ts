@@ -1,6 +1,6 @@
 // The texts the poller sends on its own (outbox "notice" entries): short, for a phone, saying
 // what happened and what to do. HTML, every dynamic part escaped.
-import { escapeHtml, truncate } from '../notify/format.js';
+import { escapeHtml, truncate } from '../text.js';
 
 /** A case summary in a notice: enough to recognise it on a phone. */
 const SUMMARY_MAX_CHARS = 120;

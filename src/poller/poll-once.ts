@@ -1,6 +1,7 @@
 // Polling: the cycle (every poll interval) asks the portal what changed, fetches only that,
-// diffs it against the store and enqueues the notifications (delivery.ts sends them); the sweep
-// (every poll.fullSweepEvery cycles) reads every followed case directly, as a safety net.
+// diffs it against the store and enqueues the notifications (src/outbox/; the delivery worker
+// sends them); the sweep (every poll.fullSweepEvery cycles) reads every followed case directly,
+// as a safety net.
 //
 // Cost for the vendor, per credential:
 //   - cycle: ONE changedCases(since) request, then readCase only for the followed cases it
@@ -35,11 +36,18 @@ import pLimit from 'p-limit';
 import PQueue from 'p-queue';
 import type { Config } from '../config.js';
 import type { CredentialVault } from '../credentials.js';
-import type { Case, CaseNumber, Clock, Comment } from '../domain.js';
+import type { AdminReporter, Case, CaseNumber, Clock, Comment } from '../domain.js';
 import type { Logger } from '../logger.js';
-import { destinationsOf, entryId } from '../notify/delivery.js';
-import type { AdminReporter, Destination } from '../notify/notifier.js';
-import { commentPrint } from '../comment-identity.js';
+import {
+  caseSnapshot,
+  commentSnapshot,
+  destinationsOf,
+  enqueuer,
+  entryId,
+  PendingComments,
+  type Destination,
+  type Enqueuer,
+} from '../outbox/index.js';
 import {
   isPortalError,
   type CaseRead,
@@ -241,30 +249,6 @@ function followers<C extends DeepReadonly<ChatState>>(
 }
 
 /**
- * Comment ids pending in the outbox per (chat, case), built once per transaction: scanning the
- * outbox for every subscription would cost outbox × subscriptions in a busy cycle.
- */
-class PendingComments {
-  private readonly byKey = new Map<string, Set<string>>();
-  constructor(outbox: readonly DeepReadonly<OutboxEntry>[]) {
-    for (const e of outbox) this.add(e);
-  }
-  add(e: DeepReadonly<OutboxEntry>): void {
-    if (e.kind !== 'comment' || !e.comment) return;
-    const key = `${e.chatId}:${e.comment.caseNumber}`;
-    let ids = this.byKey.get(key);
-    if (!ids) this.byKey.set(key, (ids = new Set()));
-    // The print too: the same comment may come back under another API's id.
-    ids.add(e.comment.id);
-    ids.add(commentPrint(e.comment));
-  }
-  of(chatId: number, caseNumber: CaseNumber): ReadonlySet<string> {
-    return this.byKey.get(`${chatId}:${caseNumber}`) ?? NONE;
-  }
-}
-const NONE: ReadonlySet<string> = new Set();
-
-/**
  * The case as the diff should see it: the read itself, or, when a newer read of the case was
  * already applied (a sweep overtaken by a cycle), the subscription's own fields, so that only
  * the read's comments count. Comments are safe to apply from any read: they are new or not by
@@ -313,35 +297,6 @@ function storedCase(sub: DeepReadonly<SubscriptionState>): Case {
   };
 }
 
-// Snapshots carry the case number we asked for (the subscription's key), whatever the portal
-// echoed: the entry must always validate and settle against the right subscription.
-function caseSnapshot(caseNumber: CaseNumber, k: Case): NonNullable<OutboxEntry['case']> {
-  return {
-    number: caseNumber,
-    summary: k.summary,
-    status: k.status,
-    severity: k.severity,
-    product: k.product,
-    closed: k.closed,
-    lastModifiedAt: k.lastModifiedAt,
-    ...(k.group !== undefined ? { group: k.group } : {}),
-  };
-}
-
-function commentSnapshot(caseNumber: CaseNumber, c: Comment): NonNullable<OutboxEntry['comment']> {
-  return {
-    id: c.id,
-    caseNumber,
-    author: c.author,
-    authorType: c.authorType,
-    body: c.body,
-    createdAt: c.createdAt,
-    isPublic: c.isPublic,
-    isDraft: c.isDraft,
-    ...(c.idSpace !== undefined ? { idSpace: c.idSpace } : {}),
-  };
-}
-
 /** Would applying this credential's outcome change the store? (Checked before any update.) */
 function needsWrite(
   state: DeepReadonly<State>,
@@ -374,19 +329,15 @@ function applyOutcome(
     now: number;
     keepClosedCases: boolean;
     destinations: readonly Destination[];
-    ids: Set<string>;
-    pending: PendingComments;
+    /** Built once per transaction, shared by the outcomes it writes. */
+    enqueue: Enqueuer;
   },
 ): number {
   const nowIso = new Date(context.now).toISOString();
-  const { ids, pending } = context;
+  const { pending } = context.enqueue;
   let added = 0;
   const push = (entry: OutboxEntry): void => {
-    if (ids.has(entry.id)) return;
-    ids.add(entry.id);
-    pending.add(entry);
-    draft.outbox.push(entry);
-    added++;
+    if (context.enqueue.add(entry)) added++;
   };
   const base = (chatId: number, destination: Destination) =>
     ({ chatId, destination, createdAt: nowIso, attempts: 0 }) as const;
@@ -443,7 +394,7 @@ function applyOutcome(
         }
       }
       if (diff.closed) {
-        // The subscription ends when this message is delivered (delivery.ts settleEntry),
+        // The subscription ends when this message is delivered (outbox/settle.ts),
         // unless poll.keepClosedCases; meanwhile `closed` stops its polling.
         for (const d of destinations) {
           push({
@@ -987,8 +938,7 @@ export function createPoller(deps: PollerDeps): Poller {
             now: deps.clock.now(),
             keepClosedCases,
             destinations: deps.destinations,
-            ids: new Set(draft.outbox.map((e) => e.id)),
-            pending: new PendingComments(draft.outbox),
+            enqueue: enqueuer(draft),
           };
           return outcomes.reduce((sum, o) => sum + applyOutcome(draft, o, context), 0);
         });

@@ -9,9 +9,8 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Clock } from '../domain.js';
+import type { AdminReporter, Clock } from '../domain.js';
 import type { Logger } from '../logger.js';
-import type { AdminReporter } from '../notify/notifier.js';
 
 /** The interval varies by up to this fraction either way. */
 export const INTERVAL_JITTER_RATIO = 0.1;

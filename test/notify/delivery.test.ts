@@ -1,15 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { join } from 'node:path';
-import {
-  applyOutcome,
-  createDelivery,
-  migrateChat,
-  retryDelayMs,
-  type Delivery,
-  type DeliveryTiming,
-} from '../../src/notify/delivery.js';
-import type { Destination, Notifier, SendOutcome } from '../../src/notify/notifier.js';
+import { createDelivery, type Delivery, type DeliveryTiming } from '../../src/notify/delivery.js';
+import { applyOutcome, retryDelayMs } from '../../src/notify/delivery-outcome.js';
+import type { Notifier, SendOutcome } from '../../src/notify/notifier.js';
+import { migrateChat, type Destination } from '../../src/outbox/index.js';
 import { commentPrint } from '../../src/comment-identity.js';
 import { openJsonFileStore } from '../../src/store/json-file-store.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';

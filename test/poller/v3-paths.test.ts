@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { addSubscriptions } from '../../src/bot/chat-state.js';
 import type { CaseNumber } from '../../src/domain.js';
-import { settleEntry } from '../../src/notify/delivery.js';
+import { settleEntry } from '../../src/outbox/index.js';
 import { createPoller, REPORT_AFTER_FAILURES, type Poller } from '../../src/poller/poll-once.js';
 import { REPROBE_MS } from '../../src/portal/v3.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';

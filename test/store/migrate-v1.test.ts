@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import { createCredentialVault } from '../../src/credentials.js';
-import { settleEntry } from '../../src/notify/delivery.js';
+import { settleEntry } from '../../src/outbox/index.js';
 import { createPoller } from '../../src/poller/poll-once.js';
 import { createSecretBox, createSecretScrubber } from '../../src/secrets.js';
 import { CHECKPOINT_SLACK_MS, V1_SWITCH_OFF, migrateV1ToV2 } from '../../src/store/migrate-v1.js';

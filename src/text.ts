@@ -1,6 +1,16 @@
-// Text hygiene shared by every message format (Telegram HTML, Slack mrkdwn): what a vendor's
-// text may contain that a phone must never show (control and bidi characters, lone surrogates),
-// and how it is cut without breaking a character.
+// Text hygiene shared by every message format (Telegram HTML, Slack mrkdwn) and the poller's
+// notices: what a vendor's text may contain that a phone must never show (control and bidi
+// characters, lone surrogates), how it is escaped for HTML, and how it is cut without breaking
+// a character. Pure, no imports: notify/ and poller/ both use it.
+
+/** Telegram HTML needs only these four escaped (parse_mode HTML). */
+export function escapeHtml(s: string): string {
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;');
+}
 
 /** Caps for one-line fields, in characters: enough to recognise a case on a phone screen. */
 export const SUMMARY_MAX_CHARS = 300;
