@@ -13,16 +13,13 @@ import type { Logger } from './logger.js';
 import { createDelivery, type DeliveryTiming } from './notify/delivery.js';
 import type { DeliveryStats } from './notify/delivery-outcome.js';
 import type { Notifier } from './notify/notifier.js';
-import {
-  createPoller,
-  type CycleStats,
-  type PollTiming,
-  type SweepStats,
-} from './poller/poll-once.js';
+import { createPoller } from './poller/poller.js';
 import { createScheduler } from './poller/scheduler.js';
+import type { CycleStats, SweepStats } from './poller/stats.js';
+import type { PollTiming } from './poller/timing.js';
 import type { StateStore } from './store/store.js';
 
-export type { CycleStats, SweepStats } from './poller/poll-once.js';
+export type { CycleStats, SweepStats } from './poller/stats.js';
 
 export interface EngineDeps {
   config: Config;

@@ -2,7 +2,7 @@
 // comments a batch carries are enough, and when a case's whole list must be read.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createPoller } from '../../src/poller/poll-once.js';
+import { createPoller } from '../../src/poller/poller.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import { MemoryPortal } from '../_helpers/memory-portal.js';
 import {

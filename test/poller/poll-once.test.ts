@@ -5,7 +5,7 @@ import { commentPrint } from '../../src/comment-identity.js';
 import type { Config } from '../../src/config.js';
 import type { CredentialVault } from '../../src/credentials.js';
 import type { CaseNumber } from '../../src/domain.js';
-import { createPoller, type Poller } from '../../src/poller/poll-once.js';
+import { createPoller, type Poller } from '../../src/poller/poller.js';
 import type { PortalClient } from '../../src/portal/types.js';
 import type { OutboxEntry, State } from '../../src/store/schema.js';
 import type { DeepReadonly, StateStore } from '../../src/store/store.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import { createCredentialVault } from '../../src/credentials.js';
 import { settleEntry } from '../../src/outbox/index.js';
-import { createPoller } from '../../src/poller/poll-once.js';
+import { createPoller } from '../../src/poller/poller.js';
 import { createSecretBox, createSecretScrubber } from '../../src/secrets.js';
 import { CHECKPOINT_SLACK_MS, V1_SWITCH_OFF, migrateV1ToV2 } from '../../src/store/migrate-v1.js';
 import { openJsonFileStore } from '../../src/store/json-file-store.js';
