@@ -1,10 +1,15 @@
 // What every feature of the bot receives: the injected dependencies plus the bot's own
-// in-memory state (pending questions, group secret watches, refused chats).
+// in-memory state (pending questions, group secret watches, refused chats). The dependencies of
+// the optional features (/slack, /status) are declared here too, not in their feature files:
+// every feature imports this module, so it imports none of them (no import cycle).
 import type { Config } from '../config.js';
 import type { CredentialVault } from '../credentials.js';
 import type { AdminReporter, Clock } from '../domain.js';
 import type { Logger } from '../logger.js';
-import type { PortalClientFactory } from '../portal/types.js';
+import type { MetricsSnapshot } from '../metrics.js';
+import type { WebhookPoster, WebhookPosterOptions } from '../notify/slack-webhook.js';
+import type { PortalClientFactory, PortalPath } from '../portal/types.js';
+import type { SecretBox, SecretScrubber } from '../secrets.js';
 import type { StateStore } from '../store/store.js';
 import {
   INPUT_TTL_MS,
@@ -13,8 +18,23 @@ import {
   type GroupSecretWatch,
   type PendingInput,
 } from './pending.js';
-import type { SlackFeatureDeps } from './slack.js';
-import type { StatusFeatureDeps } from './status.js';
+
+/** What /slack needs beyond BotDeps (slack.ts). */
+export interface SlackFeatureDeps {
+  secretBox: Pick<SecretBox, 'encrypt'>;
+  scrubber: SecretScrubber;
+  /** How the test message is posted: timeout, proxy variables, or another poster (tests). */
+  webhook?: WebhookPosterOptions & { poster?: WebhookPoster };
+}
+
+/** What /status needs beyond BotDeps (status.ts). */
+export interface StatusFeatureDeps {
+  metrics: { snapshot(): MetricsSnapshot };
+  /** package.json version (version.ts readVersion()). */
+  version: string;
+  /** The path each credential in use reads cases through (CredentialVault.paths). */
+  paths?: () => ReadonlyMap<string, PortalPath>;
+}
 
 export interface BotDeps {
   config: Config;

@@ -16,11 +16,8 @@ import {
   validateWebhookUrl,
   webhookKey,
   webhookSecrets,
-  type WebhookPoster,
-  type WebhookPosterOptions,
 } from '../notify/slack-webhook.js';
-import type { SecretBox, SecretScrubber } from '../secrets.js';
-import type { BotServices } from './bot-context.js';
+import type { BotServices, SlackFeatureDeps } from './bot-context.js';
 import { ensureChat, readChat } from './chat-state.js';
 import { errorForLog } from './errors.js';
 import { isGroup, requireAdmin, targetOf } from './group-admin.js';
@@ -34,13 +31,6 @@ const STATE_WORDS = new Set(['status', 'state', 'show', 'on']);
 // A Slack webhook anywhere in a message: /services/<team>/<bot>/<secret> after a host.
 const WEBHOOK_IN_TEXT =
   /https?:\/\/[^\s/]+\/services\/[A-Za-z0-9]+\/[A-Za-z0-9]+\/[A-Za-z0-9]{8,}/i;
-
-export interface SlackFeatureDeps {
-  secretBox: Pick<SecretBox, 'encrypt'>;
-  scrubber: SecretScrubber;
-  /** How the test message is posted: timeout, proxy variables, or another poster (tests). */
-  webhook?: WebhookPosterOptions & { poster?: WebhookPoster };
-}
 
 function howToText(chatType: string): string {
   const who = isGroup(chatType) ? 'An admin sends' : 'Send';

@@ -7,17 +7,9 @@ import type { PortalPath } from '../portal/types.js';
 import { escapeHtml } from '../notify/format.js';
 import type { State } from '../store/schema.js';
 import type { DeepReadonly } from '../store/store.js';
-import type { BotServices } from './bot-context.js';
+import type { BotServices, StatusFeatureDeps } from './bot-context.js';
 import { replyHtml } from './reply.js';
 import { formatUtc } from '../text.js';
-
-export interface StatusFeatureDeps {
-  metrics: { snapshot(): MetricsSnapshot };
-  /** package.json version (version.ts readVersion()). */
-  version: string;
-  /** The path each credential in use reads cases through (CredentialVault.paths). */
-  paths?: () => ReadonlyMap<string, PortalPath>;
-}
 
 /** Short names for /status; the log says more (v3.ts describePath). */
 const PATH_NAMES: Readonly<Record<PortalPath, string>> = {

@@ -4,14 +4,14 @@
 // decides nothing about retries: delivery does.
 //
 // Pacing: Slack allows about 1 message per second per incoming webhook, with short bursts, and
-// answers 429 with Retry-After beyond that. One bottleneck limiter per webhook (keyed by a hash
-// of the URL, so two chats mirroring into the same channel share one pace), one request at a
-// time. After a 429 the webhook is paused for Retry-After: other chats sharing it are answered
-// "retry" at once instead of earning a 429 of their own.
+// answers 429 with Retry-After beyond that. One lane of the keyed pacer (pacing.ts, p-queue) per
+// webhook, keyed by a hash of the URL so two chats mirroring into the same channel share one
+// pace: one request at a time, each starting at least minIntervalMs after the previous one
+// started. After a 429 the webhook is paused for Retry-After: other chats sharing it are
+// answered "retry" at once instead of earning a 429 of their own.
 //
 // Secrets: the webhook URL is opened only here, added to the scrubber before any use, and never
 // appears in a log line, an outcome reason or an error (reasons come from status codes only).
-import Bottleneck from 'bottleneck';
 import type { Config, Env } from '../config.js';
 import { systemClock, type Clock } from '../domain.js';
 import type { Logger } from '../logger.js';
@@ -20,6 +20,7 @@ import type { SecretBox, SecretScrubber } from '../secrets.js';
 import type { ChatState } from '../store/schema.js';
 import type { DeepReadonly } from '../store/store.js';
 import type { Notifier, SendOptions, SendOutcome } from './notifier.js';
+import { createKeyedPacer } from './pacing.js';
 import { formatSlackEntry } from './slack-format.js';
 import {
   createWebhookPoster,
@@ -32,8 +33,6 @@ import {
 
 /** About 1 message per second per webhook (Slack's documented rate for incoming webhooks). */
 export const SLACK_MIN_INTERVAL_MS = 1_000;
-/** A per-webhook limiter unused this long is forgotten (bottleneck Group timeout). */
-const IDLE_LIMITER_TTL_MS = 5 * 60_000;
 
 export interface SlackNotifierDeps {
   secretBox: Pick<SecretBox, 'decrypt'>;
@@ -68,11 +67,9 @@ export function createSlackNotifier(deps: SlackNotifierDeps): SlackNotifier {
       ...(deps.env ? { env: deps.env } : {}),
       ...(deps.timeoutMs !== undefined ? { timeoutMs: deps.timeoutMs } : {}),
     });
-  const limiters = new Bottleneck.Group({
-    maxConcurrent: 1,
-    minTime: deps.minIntervalMs ?? SLACK_MIN_INTERVAL_MS,
-    timeout: IDLE_LIMITER_TTL_MS,
-  });
+  const minIntervalMs = deps.minIntervalMs ?? SLACK_MIN_INTERVAL_MS;
+  // No bot-wide rate: Slack's limit is per webhook.
+  const pacer = createKeyedPacer();
   /** webhook key → epoch ms before which Slack asked us not to post (429 Retry-After). */
   const pausedUntil = new Map<string, number>();
   let closing: Promise<void> | undefined;
@@ -142,12 +139,13 @@ export function createSlackNotifier(deps: SlackNotifierDeps): SlackNotifier {
 
       let outcome: SendOutcome;
       try {
-        const answer = await limiters
-          .key(key)
-          .schedule(() => poster.post(url, payload, options.signal));
+        const answer = await pacer.schedule(key, minIntervalMs, () =>
+          poster.post(url, payload, options.signal),
+        );
         outcome = outcomeOfAnswer(answer);
       } catch (err) {
-        // Only bottleneck throws here (its queue was dropped on close); poster.post never does.
+        // Only the pacer throws here (PacingStoppedError: close() came first); poster.post never
+        // does.
         const name = err instanceof Error ? err.name : 'Error';
         outcome = { kind: 'retry', reason: `Slack send not started (${name})` };
       }
@@ -171,10 +169,7 @@ export function createSlackNotifier(deps: SlackNotifierDeps): SlackNotifier {
       return outcome;
     },
     close() {
-      closing ??= (async () => {
-        const all = limiters.limiters().map((l) => l.limiter);
-        await Promise.allSettled(all.map((l) => l.stop({ dropWaitingJobs: true })));
-      })();
+      closing ??= pacer.stop();
       return closing;
     },
   };

@@ -34,8 +34,11 @@ export interface CaseApiFlavour {
   commentsQuery?: Readonly<Record<string, string>>;
   /** Sent as Accept on every request and as Content-Type on a request with a body. */
   mediaType: string;
-  /** An answer's body → the document the parse functions read; `detail` holds no body text. */
-  decode(body: string): Parsed<unknown>;
+  /**
+   * An answer's body → the document the parse functions read; `detail` holds no body text. May
+   * be async: Strata loads its XML parser on first use.
+   */
+  decode(body: string): Parsed<unknown> | Promise<Parsed<unknown>>;
   /**
    * The body of `POST /cases/filter`: closed cases included, sorted by lastModifiedDate
    * ascending (collectPages relies on that order).
@@ -84,7 +87,7 @@ export function createCaseApiClient(deps: AdapterDeps, flavour: CaseApiFlavour):
       ...(caseNumber !== undefined ? { caseNumber } : {}),
     });
     if (error) throw error;
-    const document = flavour.decode(response.body);
+    const document = await flavour.decode(response.body);
     if (!document.ok) throw badPayload(response, document.detail);
     const parsed = parse(document.value);
     if (!parsed.ok) throw badPayload(response, parsed.detail);

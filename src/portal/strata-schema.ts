@@ -1,15 +1,6 @@
-// Strata (XML, namespace http://www.redhat.com/gss/strata) wire format → domain types.
-//
-// Parsing rules, each answering a pitfall seen in real payloads:
-// - text stays text (parseTagValue/parseAttributeValue off): "00012345" and "8.10" survive;
-// - `comment` under `comments` and `case` under `cases` are always arrays, even when single;
-// - the default namespace and any prefix are dropped (removeNSPrefix);
-// - only XML's own entities and numeric character references are decoded (htmlEntities is
-//   the fast-xml-parser v5 switch that enables numeric references such as &#xD;, which JAXB
-//   writes for carriage returns); a DOCTYPE is refused outright, so no entity can be declared
-//   and no expansion bomb can be built (the entity limits below are a second fence);
-// - the document must be well-formed: fast-xml-parser alone accepts a truncated document.
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+// Strata (XML, namespace http://www.redhat.com/gss/strata) wire format → domain types. The XML
+// text itself is parsed by strata-xml.ts (fast-xml-parser, loaded on demand); the schemas here
+// read the object tree it builds, where attributes appear as '@_name' keys.
 import { z } from 'zod';
 import type { Case, CaseNumber, Comment } from '../domain.js';
 import {
@@ -25,71 +16,6 @@ import {
 } from './convert.js';
 
 export const STRATA_NAMESPACE = 'http://www.redhat.com/gss/strata';
-// Attributes appear as '@_name' keys in the parsed tree; the schemas below spell them out.
-const ATTRIBUTE_PREFIX = '@_';
-/** Deepest element nesting accepted; real answers are about 4 levels deep. */
-const MAX_NESTED_TAGS = 50;
-/** Limits for declared entities, should the DOCTYPE refusal ever be bypassed. */
-const MAX_DECLARED_ENTITIES = 10;
-const MAX_ENTITY_EXPANSION_CHARS = 10_000;
-
-function jPathText(jPath: unknown): string {
-  return typeof jPath === 'string' ? jPath : String(jPath);
-}
-
-/** One parser per client; fast-xml-parser keeps no state between parse() calls. */
-export function createStrataXmlParser(): XMLParser {
-  return new XMLParser({
-    ignoreAttributes: false,
-    attributeNamePrefix: ATTRIBUTE_PREFIX,
-    removeNSPrefix: true,
-    parseTagValue: false,
-    parseAttributeValue: false,
-    trimValues: true,
-    ignoreDeclaration: true,
-    ignorePiTags: true,
-    htmlEntities: true,
-    processEntities: {
-      enabled: true,
-      maxEntityCount: MAX_DECLARED_ENTITIES,
-      maxExpandedLength: MAX_ENTITY_EXPANSION_CHARS,
-    },
-    maxNestedTags: MAX_NESTED_TAGS,
-    isArray: (_tagName, jPath) => {
-      const path = jPathText(jPath);
-      return (
-        path === 'cases.case' || path === 'comments.comment' || path.endsWith('.comments.comment')
-      );
-    },
-  });
-}
-
-const CDATA_SECTION = /<!\[CDATA\[[\s\S]*?\]\]>/g;
-
-/** Well-formed XML without a DOCTYPE → the parsed object tree. */
-export function parseStrataXml(parser: XMLParser, text: string): Parsed<unknown> {
-  if (text.trim() === '') return { ok: false, detail: 'the answer is empty' };
-  // A DOCTYPE is legal only in the prolog, but fast-xml-parser honours one anywhere; the
-  // portal never sends one. CDATA is cut first so a comment quoting "<!DOCTYPE html>" passes.
-  if (/<!DOCTYPE/i.test(text.replace(CDATA_SECTION, ''))) {
-    return { ok: false, detail: 'the answer declares a DOCTYPE' };
-  }
-  const valid = XMLValidator.validate(text);
-  if (valid !== true) {
-    // Line and column only: the validator's message may quote the document.
-    return {
-      ok: false,
-      detail: `not well-formed XML (line ${valid.err.line}, column ${valid.err.col})`,
-    };
-  }
-  try {
-    return { ok: true, value: parser.parse(text) as unknown };
-  } catch (err) {
-    // Entity limits and nesting depth end up here; the message names the limit, not the data.
-    const reason = err instanceof Error ? err.message.slice(0, 120) : 'unknown parser error';
-    return { ok: false, detail: `unreadable XML (${reason})` };
-  }
-}
 
 /** An element that may be empty (`<summary/>` parses as ""). */
 const text = z.string();

@@ -2,24 +2,36 @@
 // https://api.access.redhat.com/rs), the API the original bot used. Being retired by Red Hat;
 // kept for accounts where only Basic login works. Accepts Basic or a Bearer access token.
 import { createCaseApiClient } from './case-api.js';
+import type { Parsed } from './convert.js';
 import type { AdapterDeps } from './session.js';
 import {
-  createStrataXmlParser,
   parseStrataCase,
   parseStrataComments,
   parseStrataEmbeddedComments,
   parseStrataFilterPage,
-  parseStrataXml,
   strataFilterBody,
 } from './strata-schema.js';
 import type { PortalClient } from './types.js';
 
-export function createStrataClient(deps: AdapterDeps): PortalClient {
+type DecodeXml = (body: string) => Parsed<unknown>;
+
+/**
+ * The XML parser, imported on first use: fast-xml-parser stays out of the heap of a daemon that
+ * reads through v3 or Hydra (only this API needs it). Node caches the module, so every Strata
+ * client shares one copy of its code; each client still gets its own parser.
+ */
+async function loadXmlDecoder(): Promise<DecodeXml> {
+  const { createStrataXmlParser, parseStrataXml } = await import('./strata-xml.js');
   const parser = createStrataXmlParser();
+  return (body) => parseStrataXml(parser, body);
+}
+
+export function createStrataClient(deps: AdapterDeps): PortalClient {
+  let decodeXml: Promise<DecodeXml> | undefined;
   return createCaseApiClient(deps, {
     path: 'strata',
     mediaType: 'application/xml',
-    decode: (body) => parseStrataXml(parser, body),
+    decode: async (body) => (await (decodeXml ??= loadXmlDecoder()))(body),
     filterBody: ({ startDate, offset, size }) =>
       strataFilterBody({ startDate, count: size, start: offset }),
     parseCase: parseStrataCase,

@@ -6,10 +6,15 @@
 // features still being written.
 import { Telegraf } from 'telegraf';
 import { allowlist } from '../../src/bot/access.js';
-import { createServices, type BotServices } from '../../src/bot/bot-context.js';
+import {
+  createServices,
+  type BotServices,
+  type SlackFeatureDeps,
+  type StatusFeatureDeps,
+} from '../../src/bot/bot-context.js';
 import { fallbackFeature } from '../../src/bot/fallback.js';
-import { slackFeature, type SlackFeatureDeps } from '../../src/bot/slack.js';
-import { statusFeature, type StatusFeatureDeps } from '../../src/bot/status.js';
+import { slackFeature } from '../../src/bot/slack.js';
+import { statusFeature } from '../../src/bot/status.js';
 import { parseConfig, type Config } from '../../src/config.js';
 import { createCredentialVault } from '../../src/credentials.js';
 import { createLogger } from '../../src/logger.js';

@@ -124,6 +124,32 @@ describe('telegram pacing', () => {
     );
   });
 
+  it('lets a send that already started finish when stopped, and drops the ones waiting for the bot-wide rate', async () => {
+    const pacer = createPacer({
+      privateChatMinIntervalMs: 0,
+      groupChatMinIntervalMs: 0,
+      globalMinIntervalMs: 10_000,
+    });
+    let release: (value: string) => void = () => undefined;
+    let started: () => void = () => undefined;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const inFlight = pacer.schedule({ id: 1, type: 'private' }, () => {
+      started();
+      return new Promise<string>((resolve) => (release = resolve));
+    });
+    // Another chat: not held by chat 1, but by the bot-wide rate (10 s).
+    let ranLate = false;
+    const behindGlobal = pacer.schedule({ id: 2, type: 'private' }, async () => {
+      ranLate = true;
+    });
+    await running;
+    await pacer.stop();
+    await assert.rejects(behindGlobal, { name: 'PacingStoppedError' });
+    release('sent');
+    assert.equal(await inFlight, 'sent', 'a send already under way is not turned into a failure');
+    assert.equal(ranLate, false);
+  });
+
   it('delivers a burst to one chat without tripping a per-chat rate limit', async () => {
     const fake = await startFakeTelegram({ token: BOT_TOKEN });
     after(() => fake.close());

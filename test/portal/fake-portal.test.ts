@@ -2,7 +2,7 @@
 // checked here directly over HTTP, and its payloads against the fixtures' shapes.
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { createStrataXmlParser, parseStrataXml } from '../../src/portal/strata-schema.js';
+import { createStrataXmlParser, parseStrataXml } from '../../src/portal/strata-xml.js';
 import { startFakePortal, type FakePortal } from '../_helpers/fake-portal.js';
 import { USER, readFixture } from './helpers.js';
 

@@ -2,13 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { OnSkippedItem } from '../../src/portal/convert.js';
 import {
-  createStrataXmlParser,
   parseStrataCase,
   parseStrataComments,
   parseStrataFilterPage,
-  parseStrataXml,
   strataFilterBody,
 } from '../../src/portal/strata-schema.js';
+import { createStrataXmlParser, parseStrataXml } from '../../src/portal/strata-xml.js';
 import { KERNEL_PANIC_CASE, readFixture } from './helpers.js';
 
 const parser = createStrataXmlParser();
