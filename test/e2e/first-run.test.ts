@@ -73,6 +73,8 @@ describe('first run: from /start to comments on a phone', () => {
   it('/notify both: customer comments start to arrive, earlier ones are not replayed', async () => {
     const seenCount = async (): Promise<number> =>
       (await world.readState()).chats[String(ALICE)]?.subscriptions[CASE]?.seen.length ?? 0;
+    // Earlier deliveries settle (and add to seen) first, so the count below is this comment's.
+    await world.waitForEmptyOutbox();
     const seenBefore = await seenCount();
     world.addComment(CASE, {
       body: 'Customer note written before /notify both.',
