@@ -13,6 +13,9 @@ import { assertBuilt, MAIN_JS } from '../test/_helpers/daemon.js';
 
 /** Lines of output kept for the message when the run fails. */
 const TAIL_LINES = 60;
+/** Warnings and errors kept (the first ones) for the report. */
+const NOTABLE_LINES = 20;
+const NOTABLE_LEVELS = new Set(['warn', 'error', 'fatal']);
 /** Kernel clock ticks per second when `getconf CLK_TCK` cannot tell (the Linux default). */
 const DEFAULT_CLOCK_TICKS_PER_SECOND = 100;
 const KIB = 1024;
@@ -21,6 +24,7 @@ const MB = 1_000_000;
 /** A pino line as the daemon writes it; the fields each listener needs are checked there. */
 const logLineSchema = z.looseObject({ level: z.string(), msg: z.string() });
 export type LogLine = z.infer<typeof logLineSchema>;
+const errMessageSchema = z.looseObject({ message: z.string() });
 
 export interface DaemonProcess {
   readonly pid: number;
@@ -28,6 +32,8 @@ export interface DaemonProcess {
   onLine(listener: (line: LogLine, at: number) => void): void;
   /** Lines per level so far (warn, error, fatal are worth a look). */
   readonly levels: ReadonlyMap<string, number>;
+  /** The first warn/error/fatal lines: level, message and the error's message if any. */
+  readonly notable: readonly string[];
   /** The last lines of output (stdout and stderr), for a failure message. */
   tail(): string;
   /** Resolves once the process has ended. */
@@ -57,6 +63,7 @@ export function spawnDaemon(options: {
   const pid = child.pid;
   const listeners: ((line: LogLine, at: number) => void)[] = [];
   const levels = new Map<string, number>();
+  const notable: string[] = [];
   const tail: string[] = [];
   const keep = (text: string): void => {
     tail.push(text);
@@ -78,6 +85,12 @@ export function spawnDaemon(options: {
     const parsed = logLineSchema.safeParse(value);
     if (!parsed.success) return;
     levels.set(parsed.data.level, (levels.get(parsed.data.level) ?? 0) + 1);
+    if (NOTABLE_LEVELS.has(parsed.data.level) && notable.length < NOTABLE_LINES) {
+      const err = errMessageSchema.safeParse(parsed.data.err);
+      notable.push(
+        `${parsed.data.level}: ${parsed.data.msg}${err.success ? ` (${err.data.message})` : ''}`,
+      );
+    }
     for (const listener of listeners) listener(parsed.data, at);
   });
   createInterface({ input: child.stderr }).on('line', (text) => keep(`[stderr] ${text}`));
@@ -96,6 +109,7 @@ export function spawnDaemon(options: {
       listeners.push(listener);
     },
     levels,
+    notable,
     tail: () => tail.join('\n'),
     exited,
     get hasExited() {
@@ -156,4 +170,16 @@ export function memoryMB(pid: number): { rss: number; peak: number; anon: number
     return (Number(match[1]) * KIB) / MB;
   };
   return { rss: mb('VmRSS'), peak: mb('VmHWM'), anon: mb('RssAnon'), file: mb('RssFile') };
+}
+
+/**
+ * Bytes the process has read so far through read-type system calls (rchar in /proc/<pid>/io):
+ * between two cycle lines of a running daemon that is what it received from its sockets (the
+ * portal's answers, Telegram's), as it reads no file then.
+ */
+export function readBytes(pid: number): number {
+  const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+  const match = /^rchar:\s+(\d+)$/m.exec(io);
+  if (!match?.[1]) throw new Error(`no rchar in /proc/${pid}/io`);
+  return Number(match[1]);
 }

@@ -8,52 +8,59 @@
 // - SendWatcher: when the fake Telegram accepted each sendMessage carrying a benchmark token.
 import { statSync } from 'node:fs';
 import { z } from 'zod';
+import {
+  CYCLE_DONE_MSG,
+  SWEEP_DONE_MSG,
+  cycleStatsSchema,
+  sweepStatsSchema,
+} from '../src/poller/stats.js';
 import type { FakePortal } from '../test/_helpers/fake-portal.js';
 import type { FakeTelegram } from '../test/_helpers/fake-telegram.js';
-import { cpuTimeMs, memoryMB, type DaemonProcess, type LogLine } from './_daemon-process.js';
+import {
+  cpuTimeMs,
+  memoryMB,
+  readBytes,
+  type DaemonProcess,
+  type LogLine,
+} from './_daemon-process.js';
 
 /** How often the send watcher looks at the fake Telegram's call log (bounds the timing error). */
 const SEND_WATCH_INTERVAL_MS = 1;
+/** Characters of an unexpected message kept for the report. */
+const UNEXPECTED_TEXT_CHARS = 120;
 /** How often waits look at their condition. */
 const WAIT_POLL_MS = 10;
 
 // ---- poll cycles ----
 
-/** What a cycle and a sweep both count (PassCounters in src/poller/poll-once.ts). */
-const passCounters = {
-  durationMs: z.number(),
-  credentials: z.number().int(),
-  portalRequests: z.number().int(),
-  casesFetched: z.number().int(),
-  commentReads: z.number().int(),
-  portalFailures: z.number().int(),
-  storeWrites: z.number().int(),
-  enqueued: z.number().int(),
-};
-const cycleLineSchema = z.object({
-  msg: z.literal('poll cycle done'),
-  cycle: z.number().int(),
-  fullSweep: z.boolean(),
-  sweepRunning: z.boolean(),
-  ...passCounters,
-});
-const sweepLineSchema = z.object({
-  msg: z.literal('sweep done'),
-  sweep: z.number().int(),
-  aborted: z.boolean(),
-  ...passCounters,
-});
+/** The daemon's own definitions of its "poll cycle done" and "sweep done" lines. */
+const cycleLineSchema = cycleStatsSchema.extend({ msg: z.literal(CYCLE_DONE_MSG) });
+const sweepLineSchema = sweepStatsSchema.extend({ msg: z.literal(SWEEP_DONE_MSG) });
 const portalRequestLineSchema = z.object({
   msg: z.literal('portal request'),
   durationMs: z.number(),
+});
+/** v3.ts settle(): "reading cases through …" (info), once per credential and path change. */
+const PATH_LINE_PREFIX = 'reading cases through ';
+const pathLineSchema = z.object({
+  msg: z.string().startsWith(PATH_LINE_PREFIX),
+  path: z.string(),
+  previous: z.string(),
+  credentialId: z.string().optional(),
 });
 
 export interface FakePortalCounts {
   total: number;
   token: number;
+  /** Hydra (v1) endpoints. */
   filter: number;
   case: number;
   comments: number;
+  /** v3 endpoints: GraphQL, and REST v3's case, comment list and filter. */
+  graphql: number;
+  v3Case: number;
+  v3Comments: number;
+  v3Filter: number;
   /** Most requests one portal user (one credential) made, token exchanges excluded. */
   maxPerUser: number;
   /** Users that made at least one API request. */
@@ -64,7 +71,8 @@ export interface FakePortalCounts {
 
 /** The daemon's own figures, as its log line carries them (CycleStats, SweepStats). */
 type CycleLine = Omit<z.infer<typeof cycleLineSchema>, 'msg'>;
-type SweepLine = Omit<z.infer<typeof sweepLineSchema>, 'msg'>;
+/** Its own `startedAt` (an ISO time) gives way to the bench clock's in SweepRecord. */
+type SweepLine = Omit<z.infer<typeof sweepLineSchema>, 'msg' | 'startedAt'>;
 
 export interface CycleRecord extends CycleLine {
   /** A sweep ran at some moment since the previous cycle's line: its requests are in `fake`. */
@@ -78,6 +86,8 @@ export interface CycleRecord extends CycleLine {
   /** CPU used by the bench process (the fakes) over the same span, ms. */
   fakesCpuMs: number;
   rssMB: number;
+  /** Bytes the daemon read (rchar: its sockets, mostly the portal's answers) over the same span. */
+  readBytes: number;
   /** What the fake portal received over the same span. */
   fake: FakePortalCounts;
   /** "state saved" lines (any writer: poller or delivery) over the same span. */
@@ -103,6 +113,10 @@ export interface CycleTracker {
   sweepActiveSince(): number | undefined;
   /** "poll cycle done" lines whose fields did not match CycleStats (should stay empty). */
   readonly malformed: readonly string[];
+  /** The path each credential last settled on, from the daemon's "reading cases through" lines. */
+  readonly paths: ReadonlyMap<string, string>;
+  /** Every such line, in order (a path change after the first settle is worth a look). */
+  readonly pathChanges: readonly { credentialId: string; path: string; previous: string }[];
   /** Resolves with the first record matching `predicate` (looking at past ones too). */
   waitForCycle(
     predicate: (c: CycleRecord) => boolean,
@@ -124,6 +138,10 @@ function countRequests(portal: FakePortal): FakePortalCounts {
     filter: 0,
     case: 0,
     comments: 0,
+    graphql: 0,
+    v3Case: 0,
+    v3Comments: 0,
+    v3Filter: 0,
     maxPerUser: 0,
     users: 0,
     failed: 0,
@@ -135,6 +153,10 @@ function countRequests(portal: FakePortal): FakePortalCounts {
     else if (r.endpoint === 'filter') counts.filter++;
     else if (r.endpoint === 'case') counts.case++;
     else if (r.endpoint === 'comments') counts.comments++;
+    else if (r.endpoint === 'graphql') counts.graphql++;
+    else if (r.endpoint === 'v3-case') counts.v3Case++;
+    else if (r.endpoint === 'v3-comments') counts.v3Comments++;
+    else if (r.endpoint === 'v3-filter') counts.v3Filter++;
     if (r.endpoint !== 'token' && r.user !== undefined) {
       perUser.set(r.user, (perUser.get(r.user) ?? 0) + 1);
     }
@@ -142,6 +164,24 @@ function countRequests(portal: FakePortal): FakePortalCounts {
   counts.users = perUser.size;
   counts.maxPerUser = Math.max(0, ...perUser.values());
   return counts;
+}
+
+/** "2 graphql, 10 v3-comments": the non-zero endpoint counts, token exchanges left out. */
+export function describeEndpoints(counts: FakePortalCounts): string {
+  const parts: [string, number][] = [
+    ['graphql', counts.graphql],
+    ['v3-case', counts.v3Case],
+    ['v3-comments', counts.v3Comments],
+    ['v3-filter', counts.v3Filter],
+    ['filter', counts.filter],
+    ['case', counts.case],
+    ['comments', counts.comments],
+  ];
+  const text = parts
+    .filter(([, n]) => n > 0)
+    .map(([name, n]) => `${n.toLocaleString('en-US')} ${name}`)
+    .join(', ');
+  return text === '' ? 'none' : text;
 }
 
 export function trackCycles(deps: {
@@ -153,16 +193,29 @@ export function trackCycles(deps: {
   const cycles: CycleRecord[] = [];
   const sweeps: SweepRecord[] = [];
   const malformed: string[] = [];
+  const paths = new Map<string, string>();
+  const pathChanges: { credentialId: string; path: string; previous: string }[] = [];
   let sweepStart: { at: number; cpu: number } | undefined;
   let sweepSincePrevious = false;
   let previousAt = performance.now();
   let previousCpu = cpuTimeMs(daemon.pid);
+  let previousRead = readBytes(daemon.pid);
   let previousFakesCpu = fakesCpuMs();
   let previousStamp = dbStamp(deps.dbPath);
   let stateSaved = 0;
   let requestMs: number[] = [];
 
   daemon.onLine((line: LogLine, at: number) => {
+    if (line.msg.startsWith(PATH_LINE_PREFIX)) {
+      const parsed = pathLineSchema.safeParse(line);
+      if (!parsed.success) malformed.push(JSON.stringify(line));
+      else {
+        const { credentialId = 'unknown', path, previous } = parsed.data;
+        paths.set(credentialId, path);
+        pathChanges.push({ credentialId, path, previous });
+      }
+      return;
+    }
     if (line.msg === 'state saved') {
       stateSaved++;
       return;
@@ -177,11 +230,11 @@ export function trackCycles(deps: {
       sweepSincePrevious = true;
       return;
     }
-    if (line.msg === 'sweep done') {
+    if (line.msg === SWEEP_DONE_MSG) {
       const sweep = sweepLineSchema.safeParse(line);
       if (!sweep.success) malformed.push(JSON.stringify(line));
       else {
-        const { msg: _msg, ...stats } = sweep.data;
+        const { msg: _msg, startedAt: _startedAt, ...stats } = sweep.data;
         sweeps.push({
           ...stats,
           startedAt: sweepStart?.at ?? at - stats.durationMs,
@@ -194,7 +247,7 @@ export function trackCycles(deps: {
       sweepSincePrevious = true;
       return;
     }
-    if (line.msg !== 'poll cycle done') return;
+    if (line.msg !== CYCLE_DONE_MSG) return;
     const parsed = cycleLineSchema.safeParse(line);
     if (!parsed.success) {
       // The line changed shape: the run goes on, and the report says its figures are missing.
@@ -202,6 +255,7 @@ export function trackCycles(deps: {
       return;
     }
     const cpu = cpuTimeMs(daemon.pid);
+    const read = readBytes(daemon.pid);
     const fakesCpu = fakesCpuMs();
     const stamp = dbStamp(deps.dbPath);
     const { msg: _msg, ...stats } = parsed.data;
@@ -211,6 +265,7 @@ export function trackCycles(deps: {
       doneAt: at,
       sincePreviousMs: at - previousAt,
       daemonCpuMs: cpu - previousCpu,
+      readBytes: read - previousRead,
       fakesCpuMs: fakesCpu - previousFakesCpu,
       rssMB: memoryMB(daemon.pid).rss,
       fake: countRequests(portal),
@@ -222,6 +277,7 @@ export function trackCycles(deps: {
     portal.resetCounters();
     previousAt = at;
     previousCpu = cpu;
+    previousRead = read;
     previousFakesCpu = fakesCpu;
     previousStamp = stamp;
     stateSaved = 0;
@@ -234,6 +290,8 @@ export function trackCycles(deps: {
     sweeps,
     sweepActiveSince: () => sweepStart?.at,
     malformed,
+    paths,
+    pathChanges,
     async waitForCycle(predicate, timeoutMs, what) {
       return waitFor(() => cycles.find(predicate), { timeoutMs, what, daemon });
     },
@@ -257,6 +315,8 @@ export interface SendWatcher {
   arrivals(token: string): readonly Arrival[];
   /** sendMessage answers other than 200, by status, since the watcher started. */
   readonly failures: ReadonlyMap<number, number>;
+  /** Accepted sendMessage calls carrying no benchmark token (an old comment resent, …). */
+  readonly unexpected: readonly { chatId: number; text: string }[];
   stop(): void;
 }
 
@@ -270,6 +330,7 @@ export function benchToken(kind: 'L' | 'B', n: number): string {
 export function watchSends(telegram: FakeTelegram): SendWatcher {
   const seen = new Map<string, Arrival[]>();
   const failures = new Map<number, number>();
+  const unexpected: { chatId: number; text: string }[] = [];
   let next = telegram.calls.length;
   const scan = (): void => {
     const at = performance.now();
@@ -283,7 +344,10 @@ export function watchSends(telegram: FakeTelegram): SendWatcher {
       const text = call.params.text;
       if (typeof text !== 'string') continue;
       const chatId = Number(call.params.chat_id);
-      for (const token of new Set(text.match(TOKEN_PATTERN) ?? [])) {
+      const tokens = new Set(text.match(TOKEN_PATTERN) ?? []);
+      if (tokens.size === 0)
+        unexpected.push({ chatId, text: text.slice(0, UNEXPECTED_TEXT_CHARS) });
+      for (const token of tokens) {
         const list = seen.get(token) ?? [];
         list.push({ at, chatId });
         seen.set(token, list);
@@ -294,6 +358,7 @@ export function watchSends(telegram: FakeTelegram): SendWatcher {
   return {
     arrivals: (token) => seen.get(token) ?? [],
     failures,
+    unexpected,
     stop: () => clearInterval(timer),
   };
 }

@@ -5,18 +5,24 @@
 // Creating 10,000 subscriptions through the bot (/setup, /add) would take longer than the
 // measurement; the state is written instead, exactly as the daemon would have written it:
 // credentials are sealed by the daemon's own CredentialVault (same secret box, same ids and
-// fingerprints), the file is written by the JSON file store (validated by the state schema),
-// and one stored credential is checked against the fake portal through the daemon's own portal
-// client before the daemon starts.
+// fingerprints); each chat's comments are read through the daemon's own portal client for that
+// credential, on the API and path the daemon will use (the fake is configured before), and the
+// subscriptions are added by the bot's own addSubscriptions (seen = ids and prints through
+// markSeen, seenUpTo, via), as /add does; the file is written by the JSON file store (validated
+// by the state schema, format STATE_VERSION). Chat 0's first case is also read with getCase, and
+// its fields must match what was stored (else the first sweep would write).
+import pLimit from 'p-limit';
 import { pino } from 'pino';
+import { addSubscriptions, type NewSubscription } from '../src/bot/chat-state.js';
 import type { Config } from '../src/config.js';
 import { createCredentialVault } from '../src/credentials.js';
-import { systemClock, type CaseNumber } from '../src/domain.js';
+import { systemClock, type Case, type CaseNumber, type Comment } from '../src/domain.js';
 import { createPortalClientFactory } from '../src/portal/index.js';
+import type { PortalClient } from '../src/portal/types.js';
 import { createSecretBox, createSecretScrubber } from '../src/secrets.js';
 import { openJsonFileStore } from '../src/store/json-file-store.js';
 import { createMemoryStore } from '../src/store/memory-store.js';
-import { emptyState, parseState, type ChatState, type State } from '../src/store/schema.js';
+import { emptyState, parseState, type State } from '../src/store/schema.js';
 import type { FakePortal } from '../test/_helpers/fake-portal.js';
 
 /** Private chat ids start here (Telegram user ids are positive). */
@@ -26,6 +32,10 @@ const FIRST_CASE_NUMBER = 10_000_000;
 /** Existing comments and the cases' last change are this old: outside any `since` window. */
 const HISTORY_AGE_MS = 24 * 60 * 60_000;
 const HISTORY_SPACING_MS = 60_000;
+/** Portal reads in flight while the world is seeded. */
+const SEED_CONCURRENCY = 16;
+/** Cases per readCases call when the path reads batches with comments. */
+const SEED_BATCH = 100;
 
 const SUMMARIES = [
   'Cluster upgrade stuck at 87%',
@@ -48,7 +58,14 @@ export interface World {
   subscriptions: number;
   /** Portal config the daemon gets (and the world's own check uses). */
   portal: Config['portal'];
+  /** Chats per path their client settled on when the world read their comments (verify). */
+  seededPaths: ReadonlyMap<string, number>;
+  /** Portal requests the seeding took (token exchanges included), and how long. */
+  seedRequests: number;
+  seedMs: number;
 }
+
+export type BenchApi = 'v3' | 'hydra';
 
 function caseNumberOf(chat: number, k: number, casesPerChat: number): CaseNumber {
   return String(FIRST_CASE_NUMBER + chat * casesPerChat + k);
@@ -60,6 +77,7 @@ function caseNumberOf(chat: number, k: number, casesPerChat: number): CaseNumber
  */
 export async function buildWorld(options: {
   portal: FakePortal;
+  api: BenchApi;
   chats: number;
   casesPerChat: number;
   historyPerCase: number;
@@ -69,8 +87,9 @@ export async function buildWorld(options: {
   const { portal } = options;
   const silent = pino({ level: 'silent' });
   const portalConfig: Config['portal'] = {
-    api: 'hydra',
-    baseUrl: portal.hydraBaseUrl,
+    api: options.api,
+    baseUrl: options.api === 'v3' ? portal.v3BaseUrl : portal.hydraBaseUrl,
+    // Always the fake's: the default is Red Hat's real endpoint, never to be reached from here.
     graphqlUrl: portal.graphqlUrl,
     tokenUrl: portal.tokenUrl,
     timeoutSeconds: 30,
@@ -100,6 +119,8 @@ export async function buildWorld(options: {
   const createdAt = new Date(historyStart).toISOString();
   const state: State = emptyState();
   const chats: BenchChat[] = [];
+  /** The case fields the fake portal will answer, as the subscriptions store them. */
+  const fields = new Map<CaseNumber, Case>();
 
   for (let c = 0; c < options.chats; c++) {
     const username = `bench-user-${c}`;
@@ -112,31 +133,25 @@ export async function buildWorld(options: {
     const credential = vault.seal({ kind: 'offline-token', offlineToken }, username);
     state.credentials[credential.id] = credential;
 
-    const subscriptions: ChatState['subscriptions'] = {};
     cases.forEach((caseNumber, k) => {
       const summary = `${SUMMARIES[k % SUMMARIES.length] ?? 'Case'} (${caseNumber})`;
       portal.addCase({ number: caseNumber, summary, lastModifiedAt: createdAt });
-      const seen: string[] = [];
       for (let h = 0; h < options.historyPerCase; h++) {
-        seen.push(
-          portal.addComment(caseNumber, {
-            createdAt: new Date(historyStart + (h + 1) * HISTORY_SPACING_MS).toISOString(),
-            authorType: h % 2 === 0 ? 'Associate' : 'Customer',
-            body: `Earlier comment ${h + 1} on ${caseNumber}.`,
-          }),
-        );
+        portal.addComment(caseNumber, {
+          createdAt: new Date(historyStart + (h + 1) * HISTORY_SPACING_MS).toISOString(),
+          authorType: h % 2 === 0 ? 'Associate' : 'Customer',
+          body: `Earlier comment ${h + 1} on ${caseNumber}.`,
+        });
       }
-      // What the portal will answer for the case, so the first sweep finds nothing to store.
-      subscriptions[caseNumber] = {
-        caseNumber,
-        addedAt: createdAt,
-        seen,
+      fields.set(caseNumber, {
+        number: caseNumber,
         summary,
         status: 'Waiting on Red Hat',
         severity: '3 (Normal)',
         product: 'Red Hat Enterprise Linux',
         closed: false,
-      };
+        lastModifiedAt: createdAt,
+      });
     });
     const chatId = FIRST_CHAT_ID + c;
     state.chats[String(chatId)] = {
@@ -145,11 +160,43 @@ export async function buildWorld(options: {
       active: true,
       audience: 'associate',
       credentialId: credential.id,
-      subscriptions,
+      subscriptions: {},
       createdAt,
     };
     chats.push({ chatId, username, credentialId: credential.id, cases });
   }
+
+  // The clients open the credentials from the vault's store, as the daemon's do.
+  await memory.update((draft) => {
+    Object.assign(draft.credentials, state.credentials);
+  });
+  portal.resetCounters();
+  const seedStart = performance.now();
+  const limit = pLimit(SEED_CONCURRENCY);
+  const seededPaths = new Map<string, number>();
+  await Promise.all(
+    chats.map(async (chat) => {
+      const client = vault.clientFor(chat.credentialId);
+      if (!client) throw new Error(`bench world: no client for chat ${chat.chatId}`);
+      // verify() settles the client on its path (v3), so the reads below take that path.
+      const { path } = await limit(() => client.verify());
+      const key = path ?? 'unknown';
+      seededPaths.set(key, (seededPaths.get(key) ?? 0) + 1);
+      const seen = await readExistingComments(client, chat.cases, limit);
+      const items: NewSubscription[] = chat.cases.map((n) => {
+        const comments = seen.get(n) ?? [];
+        if (comments.length !== options.historyPerCase) {
+          throw new Error(
+            `bench world: case ${n} read ${comments.length} comments through ${key}, expected ${options.historyPerCase}`,
+          );
+        }
+        return { kase: fields.get(n)!, seenComments: comments.filter((c) => !c.isDraft) };
+      });
+      addSubscriptions(state, chat.chatId, items, createdAt);
+    }),
+  );
+  const seedMs = performance.now() - seedStart;
+  const seedRequests = portal.requests.length;
 
   const valid = parseState(state);
   const store = await openJsonFileStore({ path: options.dbPath, logger: silent });
@@ -161,13 +208,9 @@ export async function buildWorld(options: {
     await store.close();
   }
 
-  // One credential end to end, as the daemon will use it: unseal, token exchange, getCase.
+  // One case as the daemon's client reads it: its fields must be those stored.
   const first = chats[0];
   if (first) {
-    await memory.update((draft) => {
-      const credential = valid.credentials[first.credentialId];
-      if (credential) draft.credentials[credential.id] = credential;
-    });
     const client = vault.clientFor(first.credentialId);
     const caseNumber = first.cases[0];
     if (!client || caseNumber === undefined) throw new Error('bench world: no client for chat 0');
@@ -181,7 +224,41 @@ export async function buildWorld(options: {
         `bench world: the stored subscription differs from the portal's case in ${mismatch.join(', ')}; the first sweep would write`,
       );
     }
-    portal.resetCounters();
   }
-  return { chats, subscriptions: options.chats * options.casesPerChat, portal: portalConfig };
+  portal.resetCounters();
+  return {
+    chats,
+    subscriptions: options.chats * options.casesPerChat,
+    portal: portalConfig,
+    seededPaths,
+    seedRequests,
+    seedMs,
+  };
+}
+
+/**
+ * The comments on each case as this client's path returns them: in batches when the path's
+ * batch carries comments (GraphQL), else one comment list per case (REST v3, Hydra).
+ */
+async function readExistingComments(
+  client: PortalClient,
+  cases: readonly CaseNumber[],
+  limit: ReturnType<typeof pLimit>,
+): Promise<Map<CaseNumber, readonly Comment[]>> {
+  const out = new Map<CaseNumber, readonly Comment[]>();
+  const mode = client.readMode();
+  if (mode.kind === 'batch' && mode.withComments) {
+    for (let i = 0; i < cases.length; i += SEED_BATCH) {
+      const read = await limit(() => client.readCases(cases.slice(i, i + SEED_BATCH)));
+      for (const [n, found] of read.cases) {
+        if (found.comments !== undefined && found.commentsComplete) out.set(n, found.comments);
+      }
+    }
+  }
+  await Promise.all(
+    cases
+      .filter((n) => !out.has(n))
+      .map(async (n) => out.set(n, await limit(() => client.listComments(n)))),
+  );
+  return out;
 }

@@ -1,7 +1,16 @@
 // The benchmark: the BUILT daemon (dist/main.js) against the loopback fake portal and fake
 // Telegram Bot API, with N chats × M followed cases, each chat with its own portal credential.
 //
-// Run: npm run bench [-- --chats 500 --cases 20]   (npm run bench builds first)
+// Run: npm run bench [-- --chats 500 --cases 20] [--api v3|hydra] [--path graphql|graphql+rest|rest]
+//      (npm run bench builds first)
+//
+// API and path: the daemon's default API is v3 (Red Hat's GraphQL + REST v3); it reads each
+// credential's cases through path "graphql" (one GraphQL request per ≤ 100 cases, comments
+// included), "graphql+rest" (the same batch without comments, plus a REST v3 comment list for
+// each case that moved) or "rest" (a REST v3 comment list per case per cycle), settling on the
+// best one the portal answers. The bench makes the fake portal offer exactly one: for
+// graphql+rest its GraphQL schema lacks the comment relation, for rest GraphQL is retired.
+// --api hydra runs v1 (switched off by Red Hat on 2026-09-21), kept as the baseline.
 //
 // Phases:
 //   1. start: the state is pre-written (bench/_world.ts), the daemon starts and runs its first
@@ -31,8 +40,12 @@ import { availableParallelism, loadavg, release, tmpdir, totalmem } from 'node:o
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { GLOBAL_MIN_INTERVAL_MS, PRIVATE_CHAT_MIN_INTERVAL_MS } from '../src/notify/pacing.js';
-import { SINCE_SAFETY_MARGIN_MS } from '../src/poller/poll-once.js';
+import {
+  GLOBAL_MIN_INTERVAL_MS,
+  PRIVATE_CHAT_MIN_INTERVAL_MS,
+} from '../src/notify/telegram/pacing.js';
+import { SINCE_SAFETY_MARGIN_MS } from '../src/poller/timing.js';
+import { BATCH_SIZE } from '../src/portal/v3.js';
 import { parseState } from '../src/store/schema.js';
 import { startFakePortal, type FakePortal } from '../test/_helpers/fake-portal.js';
 import { startFakeTelegram } from '../test/_helpers/fake-telegram.js';
@@ -40,6 +53,7 @@ import { npmStartNodeFlags } from '../test/_helpers/shipped-node-flags.js';
 import { cpuTimeMs, memoryMB, spawnDaemon, type DaemonProcess } from './_daemon-process.js';
 import {
   benchToken,
+  describeEndpoints,
   max,
   median,
   percentile,
@@ -50,15 +64,40 @@ import {
   watchSends,
   type CycleRecord,
   type CycleTracker,
+  type FakePortalCounts,
   type SendWatcher,
   type SweepRecord,
 } from './_meters.js';
-import { buildWorld, type BenchChat, type World } from './_world.js';
+import { buildWorld, type BenchApi, type BenchChat, type World } from './_world.js';
 
 // ---- targets (issue 7) ----
 
-/** A quiet cycle costs at most this many portal requests per credential. */
-const TARGET_REQUESTS_PER_CREDENTIAL = 1;
+/**
+ * What a quiet cycle may cost per credential, on the path being measured: the filter path
+ * (hydra) asks one "changed since" question; the GraphQL paths one batch per BATCH_SIZE cases
+ * (the comments come with it, or are read only for cases that moved); REST v3 alone reads
+ * every case's comment list.
+ */
+function quietTarget(options: Options): { perCredential: number; text: string } {
+  const cases = options.cases;
+  switch (options.path) {
+    case 'hydra':
+      return { perCredential: 1, text: '≤ 1 per credential (one filter request)' };
+    case 'graphql':
+    case 'graphql+rest': {
+      const batches = Math.ceil(cases / BATCH_SIZE);
+      return {
+        perCredential: batches,
+        text: `≤ ⌈${cases}/${BATCH_SIZE}⌉ = ${batches} per credential (GraphQL batches)`,
+      };
+    }
+    case 'rest':
+      return {
+        perCredential: cases,
+        text: `≤ ${cases} per credential (a comment list per case)`,
+      };
+  }
+}
 /** Latency target: the poll interval plus this. */
 const TARGET_LATENCY_SLACK_MS = 1_000;
 /** RSS target, MB (10^6 bytes), stated for 10,000 subscriptions and applied to every run. */
@@ -91,7 +130,15 @@ const OUTBOX_POLL_MS = 250;
 const MAX_CYCLES_TO_WAIT_FOR_SWEEP = 50;
 const MS_PER_S = 1000;
 
+/** The path the daemon should settle on ('hydra' for --api hydra, which has one). */
+type BenchPath = 'graphql' | 'graphql+rest' | 'rest' | 'hydra';
+const V3_PATHS = ['graphql', 'graphql+rest', 'rest'] as const;
+/** The GraphQL field whose absence makes path graphql step down to graphql+rest. */
+const COMMENT_RELATION_FIELD = 'RedHatSupportCase.CaseComments__r';
+
 interface Options {
+  api: BenchApi;
+  path: BenchPath;
   chats: number;
   cases: number;
   comments: number;
@@ -107,6 +154,10 @@ interface Options {
 
 const USAGE = `Usage: npm run bench [-- options]
 
+  --api A               v3 (default, the daemon's default) or hydra (v1, the baseline)
+  --path P              v3 only: graphql (default), graphql+rest or rest; the fake portal
+                        offers only that path (graphql+rest: no comment relation in the
+                        GraphQL schema; rest: GraphQL retired)
   --chats N             chats, each with its own portal credential (default 50)
   --cases M             followed cases per chat (default 10)
   --comments K          comments for the latency measurement (default 100)
@@ -125,6 +176,8 @@ function parseOptions(argv: string[]): Options {
     args: argv,
     strict: true,
     options: {
+      api: { type: 'string' },
+      path: { type: 'string' },
       chats: { type: 'string' },
       cases: { type: 'string' },
       comments: { type: 'string' },
@@ -156,7 +209,21 @@ function parseOptions(argv: string[]): Options {
     if (!Number.isInteger(value)) throw new Error(`--${name}: expected a whole number\n\n${USAGE}`);
     return value;
   };
+  const api = values.api ?? 'v3';
+  if (api !== 'v3' && api !== 'hydra') {
+    throw new Error(`--api: expected v3 or hydra, got "${api}"\n\n${USAGE}`);
+  }
+  if (api === 'hydra' && values.path !== undefined) {
+    throw new Error(`--path: only with --api v3 (hydra has a single path)\n\n${USAGE}`);
+  }
+  const path = values.path ?? 'graphql';
+  const v3Path = V3_PATHS.find((p) => p === path);
+  if (v3Path === undefined) {
+    throw new Error(`--path: expected ${V3_PATHS.join(', ')}, got "${path}"\n\n${USAGE}`);
+  }
   return {
+    api,
+    path: api === 'hydra' ? 'hydra' : v3Path,
     chats: integer('chats', values.chats, 50, 1),
     cases: integer('cases', values.cases, 10, 1),
     comments: integer('comments', values.comments, 100, 1),
@@ -298,7 +365,8 @@ function printReport(report: Report): void {
   const { machine, options } = report;
   console.log('');
   console.log(
-    `tickets-pushbot benchmark — ${options.chats} chats × ${options.cases} cases = ${fmt(report.subscriptions)} subscriptions, ` +
+    `tickets-pushbot benchmark — API ${options.api}${options.api === 'v3' ? `, path ${options.path}` : ''}, ` +
+      `${options.chats} chats × ${options.cases} cases = ${fmt(report.subscriptions)} subscriptions, ` +
       `poll interval ${options.intervalSeconds} s, sweep every ${options.fullSweepEvery} cycles` +
       `, daemon node flags: ${options.nodeFlags.length > 0 ? options.nodeFlags.join(' ') : 'none'}`,
   );
@@ -371,6 +439,58 @@ interface Session {
   say: (text: string) => void;
 }
 
+/** Each count averaged over `counts`, to one decimal. */
+function averageCounts(counts: readonly FakePortalCounts[]): FakePortalCounts {
+  const n = Math.max(1, counts.length);
+  const avg = (pick: (c: FakePortalCounts) => number) =>
+    Math.round((sum(counts.map(pick)) / n) * 10) / 10;
+  return {
+    total: avg((c) => c.total),
+    token: avg((c) => c.token),
+    filter: avg((c) => c.filter),
+    case: avg((c) => c.case),
+    comments: avg((c) => c.comments),
+    graphql: avg((c) => c.graphql),
+    v3Case: avg((c) => c.v3Case),
+    v3Comments: avg((c) => c.v3Comments),
+    v3Filter: avg((c) => c.v3Filter),
+    maxPerUser: max(counts.map((c) => c.maxPerUser)),
+    users: max(counts.map((c) => c.users)),
+    failed: avg((c) => c.failed),
+  };
+}
+
+/**
+ * The path the daemon logged for each credential ("reading cases through …", info, from
+ * v3.ts settle()), against the one the fake offers. Hydra has one path and logs none.
+ */
+function describePaths(session: Session): Row {
+  const { options, tracker, world } = session;
+  const byPath = new Map<string, number>();
+  for (const path of tracker.paths.values()) byPath.set(path, (byPath.get(path) ?? 0) + 1);
+  const logged =
+    byPath.size === 0
+      ? 'no "reading cases through" line'
+      : [...byPath]
+          .map(([path, n]) => `${path} for ${n} of ${options.chats} credentials`)
+          .join(', ');
+  const changes = tracker.pathChanges.length - tracker.paths.size;
+  const seeded = [...world.seededPaths].map(([path, n]) => `${path} (${n})`).join(', ');
+  const pass =
+    options.api === 'hydra'
+      ? tracker.paths.size === 0
+      : byPath.size === 1 && byPath.get(options.path) === options.chats && changes === 0;
+  return {
+    measure: 'Path the daemon logged',
+    value:
+      `${logged}${changes > 0 ? `; ${changes} later changes` : ''}; ` +
+      `the world's clients settled on ${seeded || 'nothing'} when they read the existing comments`,
+    target:
+      options.api === 'hydra' ? 'none (v1 has one path)' : `${options.path} for every credential`,
+    pass,
+  };
+}
+
 /** Phase 2: quiet cycles and the next sweep. */
 async function measureQuiet(
   session: Session,
@@ -404,6 +524,7 @@ async function measureQuiet(
   const steadyMemory = memoryMB(daemon.pid);
 
   const credentials = options.chats;
+  const target = quietTarget(options);
   const quietRequestsPerCycle = quiet.map((c) => c.fake.total - c.fake.token);
   const quietTokenRequests = sum(quiet.map((c) => c.fake.token));
   const maxPerCredential = max(quiet.map((c) => c.fake.maxPerUser));
@@ -415,18 +536,22 @@ async function measureQuiet(
   const quietSpan = sum(quiet.map((c) => c.sincePreviousMs)) / Math.max(1, quiet.length);
   const quietFakesCpu = sum(quiet.map((c) => c.fakesCpuMs)) / Math.max(1, quiet.length);
   const quietRequestMs = quiet.flatMap((c) => c.requestMs);
+  const quietReadKiB = sum(quiet.map((c) => c.readBytes)) / Math.max(1, quiet.length) / 1024;
 
+  rows.push(describePaths(session));
   rows.push({
     measure: 'Portal requests per quiet cycle',
     value:
-      `${fmt(median(quietRequestsPerCycle))} total (max ${fmt(max(quietRequestsPerCycle))}) for ${credentials} credentials; ` +
+      `${fmt(median(quietRequestsPerCycle))} total (max ${fmt(max(quietRequestsPerCycle))}) for ${credentials} credentials ` +
+      `(per cycle: ${describeEndpoints(averageCounts(quiet.map((c) => c.fake)))}); ` +
       `per credential max ${fmt(maxPerCredential)} (fake's count), ${fmt(loggedPerCredential, 2)} (daemon's log); ` +
-      `${quietTokenRequests} token exchanges; ${quiet.length} cycles`,
-    target: `≤ ${TARGET_REQUESTS_PER_CREDENTIAL} per credential`,
+      `${quietTokenRequests} token exchanges; ${quiet.length} cycles; ` +
+      `the daemon read ${fmt(quietReadKiB)} KiB per cycle (${fmt(quietReadKiB / credentials, 1)} KiB per credential)`,
+    target: target.text,
     pass:
       quiet.length > 0 &&
-      maxPerCredential <= TARGET_REQUESTS_PER_CREDENTIAL &&
-      loggedPerCredential <= TARGET_REQUESTS_PER_CREDENTIAL,
+      maxPerCredential <= target.perCredential &&
+      loggedPerCredential <= target.perCredential,
   });
   rows.push({
     measure: 'Store writes per quiet cycle',
@@ -463,10 +588,12 @@ async function measureQuiet(
   rows.push({
     measure: 'Start: first cycle (every case and its comments + token exchanges)',
     value:
-      `${fmt(first.fake.total)} requests (${first.fake.token} token), ${fmt(first.durationMs)} ms; ` +
-      `${fmt(startupMs)} ms from spawn to its end; ${first.storeWrites} store writes`,
-    target: 'reported',
-    pass: undefined,
+      `${fmt(first.fake.total)} requests (${first.fake.token} token, ${describeEndpoints(first.fake)}), ` +
+      `${fmt(first.durationMs)} ms; ${fmt(startupMs)} ms from spawn to its end; ` +
+      `${first.storeWrites} store writes, ${first.enqueued} messages enqueued`,
+    // Every comment there was seen before the start: a message now is an old one resent.
+    target: '0 enqueued',
+    pass: first.enqueued === 0,
   });
   figures.startup = { startupMs, first: compact(first) };
   figures.quiet = quiet.map(compact);
@@ -555,9 +682,15 @@ async function measureLatency(session: Session, longestCycleMs: number): Promise
   const busyRequests = latencyCycles
     .filter((c) => !c.fullSweep && !c.sweepOverlap)
     .map((c) => c.fake.total - c.fake.token);
+  const busyNote: Record<BenchPath, string> = {
+    hydra: `a changed case stays in the filter's answer for ${fmt(SINCE_SAFETY_MARGIN_MS / 60_000)} min and is read again each cycle meanwhile`,
+    graphql: 'the batch carries the new comments',
+    'graphql+rest': `a moved case's comments are read again each cycle for ${fmt(SINCE_SAFETY_MARGIN_MS / 60_000)} min`,
+    rest: 'every case is read every cycle anyway',
+  };
   rows.push({
     measure: 'Portal requests per cycle while comments arrive (no sweep)',
-    value: `median ${fmt(median(busyRequests))}, max ${fmt(max(busyRequests))} (a changed case stays in the filter's answer for ${fmt(SINCE_SAFETY_MARGIN_MS / 60_000)} min and is read again each cycle meanwhile)`,
+    value: `median ${fmt(median(busyRequests))}, max ${fmt(max(busyRequests))} (${busyNote[options.path]})`,
     target: '',
     pass: undefined,
   });
@@ -678,16 +811,21 @@ async function measureBurst(session: Session, longestCycleMs: number): Promise<v
     target: `≥ ${fmt(BURST_MIN_PACE_SHARE * 100)} % of the paced rate`,
     pass: burstLost === 0 && sendPhaseMs <= pacedMs / BURST_MIN_PACE_SHARE + BURST_SLACK_MS,
   });
+  const unexpected = watcher.unexpected.length;
   rows.push({
-    measure: '  … lost / duplicated / outbox left',
-    value: `${burstLost} / ${burstDuplicated} / ${outboxLeft}; sendMessage errors: ${
+    measure: '  … lost / duplicated / unexpected / outbox left',
+    value: `${burstLost} / ${burstDuplicated} / ${unexpected} / ${outboxLeft}${
+      unexpected > 0
+        ? ` (unexpected: messages without a bench token since the start, first: "${watcher.unexpected[0]?.text ?? ''}")`
+        : ''
+    }; sendMessage errors: ${
       burstFailures
         .filter(([, n]) => n > 0)
         .map(([s, n]) => `${n}× ${s}`)
         .join(', ') || 'none'
     }; store writes meanwhile: ${sum(burstCycles.map((c) => c.stateSaved))}`,
-    target: '0 / 0 / 0',
-    pass: burstLost === 0 && burstDuplicated === 0 && outboxLeft === 0,
+    target: '0 / 0 / 0 / 0',
+    pass: burstLost === 0 && burstDuplicated === 0 && unexpected === 0 && outboxLeft === 0,
   });
   figures.burst = {
     drainMs: latest - burstStart,
@@ -702,6 +840,7 @@ async function measureBurst(session: Session, longestCycleMs: number): Promise<v
     gaps: gaps.length,
     lost: burstLost,
     duplicated: burstDuplicated,
+    unexpected: watcher.unexpected,
     outboxLeft,
     cycles: burstCycles.map(compact),
   };
@@ -743,11 +882,12 @@ async function measureRestart(
     rows.push({
       measure: 'Restart after the clean stop: first cycle',
       value:
-        `${fmt(first.fake.total)} requests (${first.fake.token} token, ${first.fake.filter} filter, ${first.fake.case} case, ${first.fake.comments} comments), ` +
-        `${first.fullSweep ? 'read every case' : 'asked the filter'}, ${fmt(first.durationMs)} ms; ` +
+        `${fmt(first.fake.total)} requests (${first.fake.token} token, ${describeEndpoints(first.fake)}), ` +
+        `${first.fullSweep ? 'read every case' : 'from the saved checkpoints'}, ${fmt(first.durationMs)} ms, ` +
+        `${first.enqueued} enqueued; ` +
         `RSS ${fmt(memory.rss, 1)} MB after ${RESTART_CYCLES} more cycles, peak ${fmt(memory.peak, 1)} MB; SIGTERM → exit ${exit.code ?? exit.signal}`,
       target: 'reported',
-      pass: exit.code === 0 ? undefined : false,
+      pass: exit.code === 0 && first.enqueued === 0 ? undefined : false,
     });
     figures.restart = { first: compact(first), memory, exit };
   } finally {
@@ -800,7 +940,9 @@ async function stopAndCheck(
     measure: 'Daemon health',
     value:
       `SIGTERM → exit ${exit.code ?? exit.signal} in ${fmt(stopMs)} ms; db.json ${finalState}, outbox ${finalOutbox}; ` +
-      `log: ${warnings} warnings, ${errors} errors; latency duplicates ${latencyDuplicated}; ` +
+      `log: ${warnings} warnings, ${errors} errors${
+        errors > 0 ? ` (${daemon.notable.filter((l) => !l.startsWith('warn')).join('; ')})` : ''
+      }; latency duplicates ${latencyDuplicated}; ` +
       `${tracker.cycles.length} cycles, ${fmt(daemonCpuTotal / MS_PER_S, 1)} s CPU in all`,
     target: 'exit 0, valid, no errors',
     pass:
@@ -815,7 +957,16 @@ async function stopAndCheck(
   figures.db = { startBytes: dbBytesAtStart, endBytes: dbBytes };
   // Every cycle, without the per-request round trips (large at 10,000 subscriptions).
   figures.cycles = tracker.cycles.map(compact);
-  figures.health = { exit, stopMs, finalState, finalOutbox, warnings, errors, latencyDuplicated };
+  figures.health = {
+    exit,
+    stopMs,
+    finalState,
+    finalOutbox,
+    warnings,
+    errors,
+    notable: daemon.notable,
+    latencyDuplicated,
+  };
 }
 
 async function run(options: Options, cleanup: Cleanup): Promise<Report> {
@@ -837,25 +988,39 @@ async function run(options: Options, cleanup: Cleanup): Promise<Report> {
   const dbPath = join(dir, 'data', 'db.json');
   const portal = await startFakePortal();
   cleanup.add('close the fake portal', () => portal.close());
+  // The fake offers exactly the path measured: the daemon settles on the best that answers.
+  if (options.path === 'graphql+rest') portal.setGraphqlSchema({ omit: [COMMENT_RELATION_FIELD] });
+  if (options.path === 'rest') portal.retire('graphql');
   const telegram = await startFakeTelegram({ token: BOT_TOKEN });
   cleanup.add('close the fake Telegram', () => telegram.close());
 
   say(`writing ${fmt(subscriptions)} subscriptions for ${options.chats} chats`);
   const world = await buildWorld({
     portal,
+    api: options.api,
     chats: options.chats,
     casesPerChat: options.cases,
     historyPerCase: options.history,
     secretKey: SECRET_KEY,
     dbPath,
   });
+  say(
+    `read the existing comments through ${[...world.seededPaths.keys()].join(', ')}: ` +
+      `${fmt(world.seedRequests)} requests in ${seconds(world.seedMs, 1)}`,
+  );
   const dbBytesAtStart = statSync(dbPath).size;
   const configPath = join(dir, 'config.json');
   await writeFile(
     configPath,
     JSON.stringify({
       telegram: { token: BOT_TOKEN, apiRoot: telegram.apiRoot },
-      portal: { api: 'hydra', baseUrl: world.portal.baseUrl, tokenUrl: world.portal.tokenUrl },
+      portal: {
+        api: world.portal.api,
+        baseUrl: world.portal.baseUrl,
+        // Set for every API: the default is Red Hat's real endpoint; everything stays on loopback.
+        graphqlUrl: world.portal.graphqlUrl,
+        tokenUrl: world.portal.tokenUrl,
+      },
       poll: { intervalSeconds: options.intervalSeconds, fullSweepEvery: options.fullSweepEvery },
       dbPath,
       // Debug: the per-cycle figures ("poll cycle done") and store writes are debug lines.

@@ -1,5 +1,6 @@
 // The project's own vocabulary. Nothing here knows Red Hat's wire formats or Telegram's API:
 // portal/ converts vendor payloads into these types at the edge.
+import { setTimeout as timerSleep } from 'node:timers/promises';
 
 /** A support case number: digits only, leading zeros significant ("00012345"). */
 export type CaseNumber = string;
@@ -70,7 +71,39 @@ export interface Clock {
   now(): number;
 }
 
-export const systemClock: Clock = { now: () => Date.now() };
+export interface SleepOptions {
+  /** Ends the sleep early: it resolves as soon as this aborts (at once when already aborted). */
+  signal?: AbortSignal;
+  /** false: this wait alone does not keep the process alive (an idle wait). Default true. */
+  ref?: boolean;
+}
+
+/**
+ * Injected waiting. The loops (poll scheduler, delivery worker, the engine's shutdown budget)
+ * wait only through this, so tests drive them with a manual clock (test/_helpers/clock.ts)
+ * instead of real milliseconds.
+ */
+export interface Sleeper {
+  /**
+   * Resolves after `ms` of this clock's time, or early when `options.signal` aborts; never
+   * rejects. A caller that must know which happened reads `signal.aborted`.
+   */
+  sleep(ms: number, options?: SleepOptions): Promise<void>;
+}
+
+/** Real time: Date.now() and node's timers. */
+export const systemClock: Clock & Sleeper = {
+  now: () => Date.now(),
+  async sleep(ms, options = {}) {
+    try {
+      await timerSleep(ms, undefined, { signal: options.signal, ref: options.ref ?? true });
+    } catch (err) {
+      // An abort is the early end the caller asked for, not a failure.
+      if (options.signal?.aborted) return;
+      throw err;
+    }
+  },
+};
 
 export interface AdminReport {
   /** Which part of the daemon failed: "poller", "delivery", "store", ... */

@@ -5,10 +5,11 @@
 // since the previous one started (the first cycle reads everything, so it counts as one), and
 // never while another runs: at 10,000 subscriptions against a slow portal a sweep can outlast
 // its period, and the next then starts as soon as it ends.
-import { setTimeout as sleep } from 'node:timers/promises';
+// Time: one injected clock for every part (the loop's sleeps, the worker's waits, the stop
+// budget), so tests run the whole engine on a manual clock.
 import type { Config } from './config.js';
 import type { CredentialVault } from './credentials.js';
-import type { AdminReporter, Clock } from './domain.js';
+import type { AdminReporter, Clock, Sleeper } from './domain.js';
 import type { Logger } from './logger.js';
 import { createDelivery, type DeliveryTiming } from './notify/delivery.js';
 import type { DeliveryStats } from './notify/delivery-outcome.js';
@@ -27,7 +28,7 @@ export interface EngineDeps {
   vault: CredentialVault;
   notifiers: readonly Notifier[];
   logger: Logger;
-  clock: Clock;
+  clock: Clock & Sleeper;
   reporter: AdminReporter;
   /** Called after every finished cycle (metrics for /status, admin report sweeps). */
   onCycle?: (stats: CycleStats) => void;
@@ -42,17 +43,19 @@ export interface EngineDeps {
   };
 }
 
-/** 'done' when `work` settled within `ms` (no limit when undefined), else 'late'. */
+/** 'done' when `work` settled within `ms` of `clock` time (no limit when undefined), else 'late'. */
 async function settledWithin(
   work: Promise<unknown>,
   ms: number | undefined,
+  clock: Sleeper,
 ): Promise<'done' | 'late'> {
   if (ms === undefined) {
     await work;
     return 'done';
   }
   const limit = new AbortController();
-  const late = sleep(ms, 'late' as const, { signal: limit.signal }).catch(() => 'done' as const);
+  // Aborted (so it ends, and the timer goes) once the race is decided.
+  const late = clock.sleep(ms, { signal: limit.signal }).then(() => 'late' as const);
   const first = await Promise.race([work.then(() => 'done' as const), late]);
   limit.abort();
   return first;
@@ -177,7 +180,7 @@ export function createEngine(deps: EngineDeps): Engine {
             );
           });
         })();
-        if ((await settledWithin(polling, budget.cyclesMs)) === 'late') {
+        if ((await settledWithin(polling, budget.cyclesMs, deps.clock)) === 'late') {
           // A portal call still hanging (its timeout can be 30 s): nothing it would record is
           // lost, the next start reads those cases again; the store must close in time.
           log.warn('a poll cycle was still running at shutdown: abandoned');

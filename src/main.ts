@@ -7,10 +7,11 @@ import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig, type Config } from './con
 import { createCredentialVault } from './credentials.js';
 import { systemClock, V1_SWITCH_OFF_DATE } from './domain.js';
 import { createEngine } from './engine.js';
+import { createLinks } from './links.js';
 import { createLogger, type Logger } from './logger.js';
-import { createTelegramNotifier } from './notify/telegram-notifier.js';
+import { createTelegramNotifier } from './notify/telegram/notifier.js';
 import { createAdminReporter } from './notify/admin-reporter.js';
-import { createSlackNotifier } from './notify/slack-notifier.js';
+import { createSlackNotifier } from './notify/slack/notifier.js';
 import { countOutcomes, createMetrics } from './metrics.js';
 import { Telegram } from 'telegraf';
 import { createPortalClientFactory } from './portal/index.js';
@@ -196,6 +197,7 @@ async function main(): Promise<void> {
     onRequest: (errorKind) => metrics.recordPortalRequest(errorKind),
   });
   const vault = createCredentialVault({ store, secretBox, portal, scrubber, clock });
+  const links = createLinks(config.portal);
   const adminTelegram = new Telegram(config.telegram.token, { apiRoot: config.telegram.apiRoot });
   const reporter = createAdminReporter({
     telegram: {
@@ -211,12 +213,12 @@ async function main(): Promise<void> {
     scrubber,
     clock,
   });
-  const telegramNotifier = createTelegramNotifier({ config, portal, logger });
+  const telegramNotifier = createTelegramNotifier({ config, links, logger });
   const slackNotifier = createSlackNotifier({
     secretBox,
     scrubber,
     logger,
-    portal,
+    links,
     config,
     clock,
     env: process.env,
@@ -239,7 +241,7 @@ async function main(): Promise<void> {
     config,
     store,
     vault,
-    portal,
+    links,
     logger,
     clock,
     onChatReactivated: () => engine.kickDelivery(),

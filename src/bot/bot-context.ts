@@ -5,10 +5,11 @@
 import type { Config } from '../config.js';
 import type { CredentialVault } from '../credentials.js';
 import type { AdminReporter, Clock } from '../domain.js';
+import type { Links } from '../links.js';
 import type { Logger } from '../logger.js';
 import type { MetricsSnapshot } from '../metrics.js';
-import type { WebhookPoster, WebhookPosterOptions } from '../notify/slack-webhook.js';
-import type { PortalClientFactory, PortalPath } from '../portal/types.js';
+import type { WebhookPoster, WebhookPosterOptions } from '../notify/slack/webhook.js';
+import type { PortalPath } from '../portal/types.js';
 import type { SecretBox, SecretScrubber } from '../secrets.js';
 import type { StateStore } from '../store/store.js';
 import {
@@ -40,7 +41,8 @@ export interface BotDeps {
   config: Config;
   store: StateStore;
   vault: CredentialVault;
-  portal: PortalClientFactory;
+  /** Builds the case and comment links of the comments the bot shows (/latest, /add). */
+  links: Links;
   logger: Logger;
   clock: Clock;
   /** Called after /start (or an unblock) re-activates a chat that had blocked the bot. */

@@ -1,7 +1,7 @@
 // Inline button data (at most 64 bytes, Bot API rule) and the rule that every button press
 // is answered exactly once: the client shows a spinner until answerCallbackQuery.
 //
-// "latest:<case>" and "remove:<case>" come from notify/format (the engine's comment messages
+// "latest:<case>" and "remove:<case>" come from notify/telegram/format (the engine's comment messages
 // carry them too); the rest belong to the bot.
 import type { Context, MiddlewareFn } from 'telegraf';
 import type { Audience } from '../domain.js';

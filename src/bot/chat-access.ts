@@ -3,7 +3,7 @@
 import type { Context } from 'telegraf';
 import type { Case, Comment } from '../domain.js';
 import { audienceWants } from '../domain.js';
-import { formatComment, type OutgoingMessage } from '../notify/format.js';
+import { formatComment, type OutgoingMessage } from '../notify/telegram/format.js';
 import type { PortalClient } from '../portal/types.js';
 import type { ChatState } from '../store/schema.js';
 import type { DeepReadonly } from '../store/store.js';
@@ -79,8 +79,8 @@ export function commentMessage(
     kase,
     comment,
     maxChars: chat?.maxCommentChars ?? s.config.notify.maxCommentChars,
-    caseUrl: s.portal.caseUrl(kase.number),
-    commentUrl: s.portal.commentUrl(kase.number, comment.id),
+    caseUrl: s.links.caseUrl(kase.number),
+    commentUrl: s.links.commentUrl(kase.number, comment.id),
   });
 }
 

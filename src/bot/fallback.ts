@@ -3,7 +3,7 @@
 // by name. A token pasted outside /setup is deleted; an unknown button is answered.
 import { Composer, type Context } from 'telegraf';
 import { message } from 'telegraf/filters';
-import { escapeHtml } from '../notify/format.js';
+import { escapeHtml } from '../notify/telegram/format.js';
 import type { BotServices } from './bot-context.js';
 import { errorForLog } from './errors.js';
 import { replyHtml } from './reply.js';

@@ -1,7 +1,7 @@
 // /latest <case> and the "Latest comment" button (on /list and on every comment the engine
 // sends): fetch the case now and show its newest comment for this chat's audience.
 import { Composer, type Context } from 'telegraf';
-import { callbackData, escapeHtml } from '../notify/format.js';
+import { callbackData, escapeHtml } from '../notify/telegram/format.js';
 import type { CaseNumber } from '../domain.js';
 import type { BotServices } from './bot-context.js';
 import { CALLBACK_PATTERNS } from './callback-data.js';

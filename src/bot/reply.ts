@@ -2,7 +2,11 @@
 // escapeHtml), never a link preview (case links would expand into big cards on a phone).
 import type { Context, Telegram } from 'telegraf';
 import type { InlineKeyboardButton, InlineKeyboardMarkup, Message } from 'telegraf/types';
-import { TELEGRAM_TEXT_LIMIT, type InlineButton, type OutgoingMessage } from '../notify/format.js';
+import {
+  TELEGRAM_TEXT_LIMIT,
+  type InlineButton,
+  type OutgoingMessage,
+} from '../notify/telegram/format.js';
 
 export interface ReplyOptions {
   buttons?: InlineKeyboardButton[][];
@@ -64,7 +68,7 @@ export function toInlineKeyboard(buttons: InlineButton[][]): InlineKeyboardMarku
   };
 }
 
-/** Sends a message built by notify/format (a comment), as the engine would. */
+/** Sends a message built by notify/telegram/format (a comment), as the engine would. */
 export async function replyOutgoing(ctx: Context, message: OutgoingMessage): Promise<void> {
   await ctx.reply(message.text, {
     parse_mode: message.parseMode,

@@ -10,7 +10,7 @@
 // after /setup in a group, group messages that look like secrets are deleted with a warning.
 import { Composer, type Context } from 'telegraf';
 import { message } from 'telegraf/filters';
-import { escapeHtml } from '../notify/format.js';
+import { escapeHtml } from '../notify/telegram/format.js';
 import type { PortalCredential } from '../portal/types.js';
 import { isAllowedChat } from './access.js';
 import type { BotServices } from './bot-context.js';

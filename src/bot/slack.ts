@@ -8,15 +8,15 @@
 // A webhook URL pasted without the command is deleted too, with a pointer to /slack.
 import { Composer, type Context } from 'telegraf';
 import { message } from 'telegraf/filters';
-import { escapeHtml } from '../notify/format.js';
-import { removeSlackWebhook, setSlackWebhook } from '../notify/slack-state.js';
+import { escapeHtml } from '../notify/telegram/format.js';
+import { removeSlackWebhook, setSlackWebhook } from '../notify/slack/state.js';
 import {
   describeSlackProblem,
   sendTestMessage,
   validateWebhookUrl,
   webhookKey,
   webhookSecrets,
-} from '../notify/slack-webhook.js';
+} from '../notify/slack/webhook.js';
 import type { BotServices, SlackFeatureDeps } from './bot-context.js';
 import { ensureChat, readChat } from './chat-state.js';
 import { errorForLog } from './errors.js';

@@ -4,7 +4,7 @@
 import { Composer, type Context } from 'telegraf';
 import type { MetricsSnapshot } from '../metrics.js';
 import type { PortalPath } from '../portal/types.js';
-import { escapeHtml } from '../notify/format.js';
+import { escapeHtml } from '../notify/telegram/format.js';
 import type { State } from '../store/schema.js';
 import type { DeepReadonly } from '../store/store.js';
 import type { BotServices, StatusFeatureDeps } from './bot-context.js';

@@ -7,7 +7,7 @@ import { Composer, type Context } from 'telegraf';
 import { message } from 'telegraf/filters';
 import type { InlineKeyboardButton } from 'telegraf/types';
 import { CASE_NUMBER_PATTERN, type Case, type CaseNumber, type Comment } from '../domain.js';
-import { callbackData, escapeHtml } from '../notify/format.js';
+import { callbackData, escapeHtml } from '../notify/telegram/format.js';
 import type { BotServices } from './bot-context.js';
 import { CALLBACK_PATTERNS } from './callback-data.js';
 import { commentMessage, latestWanted, requireCredential, type ChatAccess } from './chat-access.js';

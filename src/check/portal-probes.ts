@@ -5,6 +5,7 @@
 // here is what the daemon sends; only the order and the reporting are check's.
 import type { Config, Env } from '../config.js';
 import { systemClock } from '../domain.js';
+import { proxyForUrl } from '../lib/proxy.js';
 import type { Logger } from '../logger.js';
 import { createAuthenticator, type Authenticator } from '../portal/auth.js';
 import { postGraphql, type GraphqlEndpoint } from '../portal/graphql.js';
@@ -19,7 +20,6 @@ import {
 } from '../portal/graphql-schema.js';
 import { createPortalHttp } from '../portal/http.js';
 import { GRAPHQL_CLIENT_NAME } from '../portal/index.js';
-import { proxyForUrl } from '../portal/proxy.js';
 import { createRestV3Client } from '../portal/rest-v3.js';
 import { createSession } from '../portal/session.js';
 import { PortalError, type PortalClient, type PortalCredential } from '../portal/types.js';

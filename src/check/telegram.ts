@@ -27,7 +27,7 @@ export async function probeTelegram(
     ? new URL(config.telegram.apiRoot).host
     : config.telegram.apiRoot;
   // telegraf types its signal with an old AbortSignal polyfill; node-fetch underneath takes
-  // Node's own. Only the type differs (as in notify/telegram-notifier.ts).
+  // Node's own. Only the type differs (as in notify/telegram/notifier.ts).
   const options = { signal: AbortSignal.timeout(TELEGRAM_TIMEOUT_MS) } as unknown as CallOptions;
   try {
     const me = await telegram.callApi('getMe', {}, options);

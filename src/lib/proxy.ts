@@ -1,8 +1,9 @@
-// Which HTTP proxy, if any, a portal request goes through.
+// Which HTTP proxy, if any, an outgoing request goes through (the portal client, the Slack
+// webhook poster, `check`), and the agents that tunnel through it.
 //
 // The rules are those of proxy-from-env 1.1.0 (the library axios and npm use), so operators
 // get the behaviour they know. That library reads process.env and offers no way to pass
-// another environment, and portal/ must not read process.env (main injects it), so its
+// another environment, and no module may read process.env (main injects it), so its
 // algorithm is restated here over an injected Env:
 // - the variable is chosen by the target's scheme: `http_proxy` for http: URLs, `https_proxy`
 //   for https: URLs, then `all_proxy`; the lowercase name wins over the uppercase one;
@@ -12,6 +13,8 @@
 //   and "host:port" only matches that port.
 // Left out on purpose: the `npm_config_*` variables proxy-from-env also reads, which npm sets
 // from a user's .npmrc when the daemon is started through `npm start`, not a deliberate choice.
+import type { Agent } from 'node:http';
+import { HttpsProxyAgent } from 'https-proxy-agent';
 import type { Env } from '../config.js';
 
 const DEFAULT_PORTS: Readonly<Record<string, number>> = { http: 80, https: 443 };
@@ -49,4 +52,30 @@ export function proxyForUrl(url: string, env: Env): string | undefined {
   const proxy = envValue(env, `${scheme}_proxy`) || envValue(env, 'all_proxy');
   if (proxy === '') return undefined;
   return proxy.includes('://') ? proxy : `${scheme}://${proxy}`;
+}
+
+/**
+ * The agent for a request to `url`, or undefined for a direct connection. One keep-alive agent
+ * per proxy URL, reused so tunnels stay open between requests. Every agent opens CONNECT
+ * tunnels, for https: and http: targets alike: the proxy never sees headers in clear for
+ * https, and one code path serves both. `onCreate` sees each new agent once (the portal client
+ * listens to it for CONNECTs the proxy refused).
+ */
+export function createProxyAgents(
+  env: Env,
+  onCreate?: (agent: HttpsProxyAgent<string>) => void,
+): (url: string) => Agent | undefined {
+  const agents = new Map<string, Agent>();
+  return (url) => {
+    const proxy = proxyForUrl(url, env);
+    if (proxy === undefined) return undefined;
+    let agent = agents.get(proxy);
+    if (agent === undefined) {
+      const created = new HttpsProxyAgent(proxy, { keepAlive: true });
+      onCreate?.(created);
+      agent = created;
+      agents.set(proxy, agent);
+    }
+    return agent;
+  };
 }

@@ -18,7 +18,7 @@
 import type { AdminReport, AdminReporter, Clock } from '../domain.js';
 import type { Logger } from '../logger.js';
 import type { SecretScrubber } from '../secrets.js';
-import { escapeHtml, TELEGRAM_TEXT_LIMIT, truncate } from './format.js';
+import { escapeHtml, TELEGRAM_TEXT_LIMIT, truncate } from './telegram/format.js';
 import { formatUtc } from '../text.js';
 
 /** The same failure is sent at most once per hour. */

@@ -13,7 +13,7 @@ import {
 import type { OutboxEntry, State } from '../store/schema.js';
 import type { DeepReadonly } from '../store/store.js';
 import type { SendOutcome } from './notifier.js';
-import { slackDisabledNotice } from './slack-webhook.js';
+import { slackDisabledNotice } from './slack/webhook.js';
 
 /** Backoff after a 5xx or network failure (defaults in delivery.ts). */
 export interface RetryTiming {

@@ -27,8 +27,9 @@
 // destination is disabled for the chat and its entries dropped.
 // Pending entries are sent first after start: the worker starts before the first poll cycle and
 // new entries are appended behind them.
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { AdminReporter, Clock } from '../domain.js';
+// Time: the worker reads the time and waits (idle rescans, retry times, the stop deadline) only
+// through the injected clock, so tests drive it on a manual clock.
+import type { AdminReporter, Clock, Sleeper } from '../domain.js';
 import type { Logger } from '../logger.js';
 import { dropUndeliverable, isUndeliverable, type Destination } from '../outbox/index.js';
 import type { ChatState, OutboxEntry, State } from '../store/schema.js';
@@ -82,7 +83,7 @@ export interface DeliveryDeps {
   store: StateStore;
   notifiers: readonly Notifier[];
   logger: Logger;
-  clock: Clock;
+  clock: Clock & Sleeper;
   reporter: AdminReporter;
   /** config.poll.keepClosedCases: false → a subscription ends once its "closed" message is out. */
   keepClosedCases: boolean;
@@ -335,9 +336,8 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
     const ac = new AbortController();
     wake = () => ac.abort();
     try {
-      await sleep(ms, undefined, { signal: ac.signal, ref: false });
-    } catch (err) {
-      if (!(err instanceof Error && err.name === 'AbortError')) throw err;
+      // Unref'd: an idle worker alone does not keep the process alive. A kick ends it early.
+      await deps.clock.sleep(ms, { signal: ac.signal, ref: false });
     } finally {
       wake = undefined;
       kicked = false;
@@ -377,9 +377,10 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
     await loopDone;
     const inFlight = Promise.allSettled([...lanes.values()]);
     const deadline = new AbortController();
-    const timedOut = sleep(deadlineMs, 'timeout' as const, {
-      signal: deadline.signal,
-    }).catch(() => 'done' as const);
+    // Aborted (so it ends, and the timer goes) once the race is decided.
+    const timedOut = deps.clock
+      .sleep(deadlineMs, { signal: deadline.signal })
+      .then(() => 'timeout' as const);
     const first = await Promise.race([inFlight.then(() => 'done' as const), timedOut]);
     deadline.abort();
     if (first === 'timeout') {

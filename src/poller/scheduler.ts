@@ -4,12 +4,12 @@
 //   restarts) do not hit the portal in lockstep.
 // - A failing cycle is logged and reported; the next one runs as usual.
 // - Sleep is abortable: stop() returns as soon as the cycle in progress ends.
+// - Time and waiting come from the injected clock only (tests drive the loop on a manual clock).
 // - After each cycle a heartbeat file is written (atomically) for the Docker HEALTHCHECK
 //   (src/healthcheck.ts): it proves the loop turns, not only that the process exists.
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { AdminReporter, Clock } from '../domain.js';
+import type { AdminReporter, Clock, Sleeper } from '../domain.js';
 import type { Logger } from '../logger.js';
 
 /** The interval varies by up to this fraction either way. */
@@ -26,7 +26,8 @@ export interface SchedulerDeps {
   runCycle: () => Promise<unknown>;
   logger: Logger;
   reporter: AdminReporter;
-  clock: Clock;
+  /** The loop reads the time and waits only through this. */
+  clock: Clock & Sleeper;
   /** Where the heartbeat goes (config.heartbeatPath); none when undefined. */
   heartbeatPath?: string;
   /** Uniform in [0, 1); tests pin it. */
@@ -88,12 +89,8 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
         0,
         jitteredIntervalMs(deps.intervalMs, random) - (deps.clock.now() - started),
       );
-      try {
-        await sleep(delay, undefined, { signal: abort.signal });
-      } catch (err) {
-        if (err instanceof Error && err.name === 'AbortError') break;
-        throw err;
-      }
+      // Ends early on stop(); the loop condition then ends the loop.
+      await deps.clock.sleep(delay, { signal: abort.signal });
     }
   };
 
@@ -101,7 +98,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     start() {
       if (loop || abort.signal.aborted) return;
       loop = run().catch((err: unknown) => {
-        // Unreachable unless sleep itself breaks; said loudly rather than silently stopping.
+        // Unreachable unless the clock's sleep breaks; said loudly rather than silently stopping.
         log.fatal({ err }, 'the poll loop stopped unexpectedly');
         deps.reporter.report({ component: 'scheduler', error: err });
       });

@@ -1,15 +1,13 @@
 // The one HTTP client of portal/: an axios instance with explicit limits, the operator's
 // proxy settings, and one debug line per request. It returns every status as data (the
 // callers decide what a 401 means) and turns network failures into PortalError.
-import type { Agent } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
-import { HttpsProxyAgent } from 'https-proxy-agent';
 import type { Env } from '../config.js';
+import { createProxyAgents } from '../lib/proxy.js';
 import type { Logger } from '../logger.js';
 import { errorFromNetwork, type PortalResponse } from './errors.js';
 import { PortalError } from './types.js';
-import { proxyForUrl } from './proxy.js';
 import type { PortalErrorKind } from './types.js';
 
 const MS_PER_SECOND = 1000;
@@ -94,29 +92,16 @@ export function createPortalHttp(options: PortalHttpOptions): PortalHttp {
     headers: { 'User-Agent': options.userAgent },
   });
 
-  // One agent per proxy URL, reused so tunnels to the portal can be kept alive.
-  const proxyAgents = new Map<string, Agent>();
   // Requests whose CONNECT the proxy refused. https-proxy-agent then replays the proxy's answer
   // (a 403 of a corporate proxy's policy, a 407) as if the portal had sent it, where a 403
   // would read as "you cannot see this case" and stop its polling. The agent tells us which
   // request it was ('proxyConnect' with the ClientRequest), and axios hands that request back.
   const refusedByProxy = new WeakMap<object, number>();
-  const agentFor = (url: string): Agent | undefined => {
-    const proxy = proxyForUrl(url, options.env);
-    if (proxy === undefined) return undefined;
-    let agent = proxyAgents.get(proxy);
-    if (agent === undefined) {
-      // CONNECT tunnels for https: and http: targets alike: the proxy never sees our headers
-      // in clear for https, and one code path serves both.
-      const created = new HttpsProxyAgent(proxy, { keepAlive: true });
-      created.on('proxyConnect', (connect: { statusCode?: number }, req: object) => {
-        if (connect.statusCode !== 200) refusedByProxy.set(req, connect.statusCode ?? 0);
-      });
-      agent = created;
-      proxyAgents.set(proxy, agent);
-    }
-    return agent;
-  };
+  const agentFor = createProxyAgents(options.env, (agent) => {
+    agent.on('proxyConnect', (connect: { statusCode?: number }, req: object) => {
+      if (connect.statusCode !== 200) refusedByProxy.set(req, connect.statusCode ?? 0);
+    });
+  });
 
   return {
     async send(request) {

@@ -11,7 +11,7 @@
 //   comment-text.ts  HTML bodies → text
 //   errors.ts     HTTP outcome → PortalError kinds
 import type { Config, Env } from '../config.js';
-import { systemClock, type CaseNumber, type Clock } from '../domain.js';
+import { systemClock, type Clock } from '../domain.js';
 import type { Logger } from '../logger.js';
 import { createAuthenticator } from './auth.js';
 import { createHydraClient } from './hydra.js';
@@ -40,13 +40,6 @@ export interface PortalClientFactoryOptions {
   onRequest?: (errorKind: PortalErrorKind | undefined) => void;
   /** Every raw answer (check --record); see PortalHttpOptions.onAnswer. */
   onAnswer?: PortalHttpOptions['onAnswer'];
-}
-
-function fillTemplate(template: string, values: Readonly<Record<string, string>>): string {
-  return template.replace(/\{(caseNumber|commentId)\}/g, (whole, name: string) => {
-    const value = values[name];
-    return value !== undefined ? encodeURIComponent(value) : whole;
-  });
 }
 
 export function createPortalClientFactory(
@@ -96,12 +89,6 @@ export function createPortalClientFactory(
             logger: log,
           });
       }
-    },
-    caseUrl(caseNumber: CaseNumber) {
-      return fillTemplate(options.portal.caseUrlTemplate, { caseNumber });
-    },
-    commentUrl(caseNumber: CaseNumber, commentId: string) {
-      return fillTemplate(options.portal.commentUrlTemplate, { caseNumber, commentId });
     },
   };
 }

@@ -81,8 +81,6 @@ export interface PortalClientFactory {
    * working). `context` names the credential in its log lines.
    */
   create(credential: PortalCredential, context?: { credentialId?: string }): PortalClient;
-  caseUrl(caseNumber: CaseNumber): string;
-  commentUrl(caseNumber: CaseNumber, commentId: string): string;
 }
 
 export type PortalErrorKind =

@@ -17,6 +17,7 @@ import { slackFeature } from '../../src/bot/slack.js';
 import { statusFeature } from '../../src/bot/status.js';
 import { parseConfig, type Config } from '../../src/config.js';
 import { createCredentialVault } from '../../src/credentials.js';
+import { createLinks } from '../../src/links.js';
 import { createLogger } from '../../src/logger.js';
 import {
   createSecretBox,
@@ -92,7 +93,14 @@ export async function startFeatureBot(options: {
   const secretBox = createSecretBox('feature-bot-test-key-0123456789');
   const portal = new MemoryPortal();
   const vault = createCredentialVault({ store, secretBox, portal, scrubber, clock });
-  const services = createServices({ config, store, vault, portal, logger, clock });
+  const services = createServices({
+    config,
+    store,
+    vault,
+    links: createLinks(config.portal),
+    logger,
+    clock,
+  });
 
   const bot = new Telegraf(BOT_TOKEN, { telegram: { apiRoot: tg.apiRoot } });
   bot.botInfo = {

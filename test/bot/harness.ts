@@ -8,17 +8,18 @@ import type { Telegraf } from 'telegraf';
 import type { Update } from 'telegraf/types';
 import { parseConfig, type Config } from '../../src/config.js';
 import { createCredentialVault, type CredentialVault } from '../../src/credentials.js';
-import type { Clock } from '../../src/domain.js';
-import { createLogger } from '../../src/logger.js';
+import { createLinks, type Links } from '../../src/links.js';
 import { createSecretBox, createSecretScrubber } from '../../src/secrets.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import type { StateStore } from '../../src/store/store.js';
 import { createBot } from '../../src/bot/create-bot.js';
+import { manualClock, type ManualClock } from '../_helpers/clock.js';
 import {
   startFakeTelegram,
   type FakeTelegram,
   type SentMessage,
 } from '../_helpers/fake-telegram.js';
+import { collectLogs } from '../_helpers/logs.js';
 import { MemoryPortal } from '../_helpers/memory-portal.js';
 
 export const TOKEN = '7654321:AAH-bot-token-secret_value-for-tests';
@@ -34,15 +35,7 @@ export const OFFLINE_TOKEN =
   'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ0ZXN0LXVzZXItMDEiLCJ0eXAiOiJPZmZsaW5lIn0.c2lnbmF0dXJlLWZvci10ZXN0cy1vbmx5LTEyMzQ1Njc4OTA';
 export const PASSWORD = 'S3cret-Pa55word!';
 
-export class ManualClock implements Clock {
-  constructor(public t = T0) {}
-  now(): number {
-    return this.t;
-  }
-  advance(ms: number): void {
-    this.t += ms;
-  }
-}
+export { manualClock, type ManualClock } from '../_helpers/clock.js';
 
 export interface HarnessOptions {
   allowedChatIds?: number[];
@@ -56,6 +49,7 @@ export interface Harness {
   bot: Telegraf;
   store: StateStore;
   portal: MemoryPortal;
+  links: Links;
   vault: CredentialVault;
   clock: ManualClock;
   config: Config;
@@ -103,14 +97,9 @@ export async function startHarness(t: TestContext, options: HarnessOptions = {})
       throw new Error('no files in this test');
     },
   );
-  const clock = new ManualClock();
+  const clock = manualClock(T0);
   const scrubber = createSecretScrubber([TOKEN]);
-  const logLines: string[] = [];
-  const logger = createLogger({
-    level: 'debug',
-    scrubber,
-    destination: { write: (line: string) => logLines.push(line) },
-  });
+  const { logger, lines: logLines } = collectLogs({ level: 'debug', scrubber });
   const memory = createMemoryStore();
   const store = options.wrapStore ? options.wrapStore(memory) : memory;
   const portal = new MemoryPortal();
@@ -121,12 +110,13 @@ export async function startHarness(t: TestContext, options: HarnessOptions = {})
     scrubber,
     clock,
   });
+  const links = createLinks(config.portal);
   const reactivations = { count: 0 };
   const bot = createBot({
     config,
     store,
     vault,
-    portal,
+    links,
     logger,
     clock,
     onChatReactivated: () => {
@@ -155,6 +145,7 @@ export async function startHarness(t: TestContext, options: HarnessOptions = {})
     bot,
     store,
     portal,
+    links,
     vault,
     clock,
     config,

@@ -17,9 +17,9 @@ import {
 } from '../../src/bot/secret-shapes.js';
 import { parseCredential } from '../../src/bot/setup.js';
 import { AUDIENCES, CASE_NUMBER_PATTERN } from '../../src/domain.js';
-import { callbackData } from '../../src/notify/format.js';
+import { callbackData } from '../../src/notify/telegram/format.js';
 import { emptyState, type CredentialState } from '../../src/store/schema.js';
-import { ManualClock, OFFLINE_TOKEN } from './harness.js';
+import { manualClock, OFFLINE_TOKEN, T0 } from './harness.js';
 
 const NOW = '2024-05-01T10:00:00.000Z';
 
@@ -210,22 +210,22 @@ describe('state changes', () => {
 });
 
 describe('expiring conversation state', () => {
-  it('reports an entry live, then expired once, then never', () => {
-    const clock = new ManualClock();
+  it('reports an entry live, then expired once, then never', async () => {
+    const clock = manualClock(T0);
     const map = createExpiringMap<string, number>(clock, 1000);
     map.set('a', 1);
     assert.deepEqual(map.get('a'), { value: 1, expired: false });
-    clock.advance(1000);
+    await clock.advance(1000);
     assert.deepEqual(map.peek('a'), { value: 1, expired: true });
     assert.deepEqual(map.get('a'), { value: 1, expired: true });
     assert.equal(map.get('a'), undefined);
   });
 
-  it('forgets entries long past their expiry', () => {
-    const clock = new ManualClock();
+  it('forgets entries long past their expiry', async () => {
+    const clock = manualClock(T0);
     const map = createExpiringMap<string, number>(clock, 1000);
     map.set('old', 1);
-    clock.advance(1000 + EXPIRED_NOTICE_WINDOW_MS);
+    await clock.advance(1000 + EXPIRED_NOTICE_WINDOW_MS);
     assert.equal(map.peek('old'), undefined);
     map.set('new', 2);
     assert.equal(map.size, 1, 'setting sweeps stale entries');

@@ -142,7 +142,7 @@ describe('/setup in a private chat', () => {
     const h = await startHarness(t);
     h.portal.validCredentials.add(OFFLINE_TOKEN);
     await h.say(USER, '/setup');
-    h.clock.advance(INPUT_TTL_MS + 1000);
+    await h.clock.advance(INPUT_TTL_MS + 1000);
     const { messageId } = await h.say(USER, OFFLINE_TOKEN);
     assert.match(h.lastText(USER), /setup expired/);
     assert.match(h.lastText(USER), /\/setup to start again/);
@@ -159,7 +159,7 @@ describe('/setup in a private chat', () => {
     const h = await startHarness(t);
     h.portal.validCredentials.add(OFFLINE_TOKEN);
     await h.say(USER, '/setup');
-    h.clock.advance(INPUT_TTL_MS - 1000);
+    await h.clock.advance(INPUT_TTL_MS - 1000);
     await h.say(USER, OFFLINE_TOKEN);
     assert.match(h.lastText(USER), /Connected to Red Hat/);
   });
@@ -325,7 +325,7 @@ describe('/setup in a group', () => {
     const h = await startHarness(t);
     h.fake.setChatAdmins(GROUP, [ADMIN, h.fake.botId]);
     await h.say(GROUP, '/setup', { fromId: ADMIN });
-    h.clock.advance(INPUT_TTL_MS + 1000);
+    await h.clock.advance(INPUT_TTL_MS + 1000);
     await h.say(GROUP, `admin ${PASSWORD}`, { fromId: ADMIN });
     assert.equal(h.fake.deleted.length, 0);
   });

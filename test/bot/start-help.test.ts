@@ -117,7 +117,7 @@ describe('the command menu', () => {
       config: h.config,
       store: h.store,
       vault: h.vault,
-      portal: h.portal,
+      links: h.links,
       logger: loggerInto([]),
       clock: h.clock,
     });

@@ -29,10 +29,12 @@ import {
 const T0 = Date.parse('2026-03-01T12:00:00Z');
 const SECRET = 'enc:v1:aaaa:bbbb:cccc';
 
+// Time is the manual clock: the worker waits (idle rescans, retry times, the stop deadline)
+// only on it, so these tests take no wall time and say exactly when things happen.
 const TIMING: Partial<DeliveryTiming> = {
   retryBaseMs: 1000,
   retryMaxMs: 8000,
-  idleRescanMs: 40,
+  idleRescanMs: 60_000,
   stopDeadlineMs: 300,
   commitRetryMs: 100,
 };
@@ -143,18 +145,19 @@ interface Sent {
 }
 
 /**
- * A store whose writes take `delayMs` (a slow disk), and that refuses a transaction when
- * `refuse` throws on the state it would commit.
+ * A store whose writes take `delayMs` of `clock` time (a slow disk), and that refuses a
+ * transaction when `refuse` throws on the state it would commit.
  */
 function slowStore(
   inner: StateStore,
+  clock: ManualClock,
   delayMs: number,
   refuse?: (draft: State) => void,
 ): StateStore {
   return {
     read: () => inner.read(),
     update: async (fn) => {
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      await clock.sleep(delayMs);
       return inner.update((draft) => {
         const result = fn(draft);
         refuse?.(draft);
@@ -227,7 +230,9 @@ function rig(
     keepClosedCases: options.keepClosedCases ?? false,
     timing: TIMING,
   });
-  after(() => delivery.stop());
+  // Stops the worker, without waiting for a send or a write that a failed test left waiting on
+  // the manual clock: it would never end, and every later test would be cancelled behind it.
+  after(() => Promise.race([delivery.stop(), clock.flush()]));
   return { store, clock, delivery, reporter, notifiers };
 }
 
@@ -248,7 +253,8 @@ describe('delivery worker', () => {
     );
     const writes = r.store.writeCount;
     r.delivery.start();
-    await waitFor(() => r.store.read().outbox.length === 0);
+    await r.clock.flush();
+    assert.equal(r.store.read().outbox.length, 0);
     const n = r.notifiers[0]!;
     assert.deepEqual(
       n.sent.filter((s) => s.chatId === 1).map((s) => s.id),
@@ -272,19 +278,23 @@ describe('delivery worker', () => {
       ),
     );
     // A slow disk: every write takes 50 ms.
-    const slow = slowStore(inner, 50);
-    const r = rig(inner.read() as State, { store: slow });
+    const clock = manualClock(T0);
+    const slow = slowStore(inner, clock, 50);
+    const r = rig(inner.read() as State, { store: slow, clock });
     const writes = inner.writeCount;
     r.delivery.start();
-    await waitFor(() => inner.read().outbox.length === 0);
-    assert.equal(r.notifiers[0]!.sent.length, 10);
+    await clock.flush();
+    assert.equal(r.notifiers[0]!.sent.length, 10, 'all ten sent at once, in parallel');
+    // The first outcome starts a write; the nine that arrive while it runs share the next one.
+    await clock.advance(50);
+    assert.equal(inner.writeCount - writes, 1);
+    assert.equal(inner.read().outbox.length, 9);
+    await clock.advance(50);
+    assert.equal(inner.writeCount - writes, 2, 'two writes for ten messages');
+    assert.equal(inner.read().outbox.length, 0);
     for (const [i, c] of chats.entries()) {
       assertSeen(inner.read(), c.id, `0000010${i}`, [`c${i}`]);
     }
-    assert.ok(
-      inner.writeCount - writes < 10,
-      `${inner.writeCount - writes} writes for 10 messages`,
-    );
   });
 
   it('records the others when one outcome in a shared write cannot be recorded', async () => {
@@ -296,14 +306,17 @@ describe('delivery worker', () => {
       ),
     );
     // The store refuses any transaction that would mark chat 3's comment seen.
-    const picky = slowStore(inner, 30, (draft) => {
+    const clock = manualClock(T0);
+    const picky = slowStore(inner, clock, 30, (draft) => {
       if (draft.chats['3']!.subscriptions['00000202']!.seen.includes('c2')) {
         throw new Error('disk full');
       }
     });
-    const r = rig(inner.read() as State, { store: picky });
+    const r = rig(inner.read() as State, { store: picky, clock });
     r.delivery.start();
-    await waitFor(() => inner.read().outbox.length === 1);
+    // Writes of 30 ms each: chat 1 alone, the other five together (refused), then those five
+    // one by one.
+    await clock.advance(30 + 30 + 5 * 30);
     assert.deepEqual(
       inner.read().outbox.map((e) => e.chatId),
       [3],
@@ -311,7 +324,15 @@ describe('delivery worker', () => {
     for (const [i, c] of chats.entries()) {
       assertSeen(inner.read(), c.id, `0000020${i}`, c.id === 3 ? [] : [`c${i}`]);
     }
-    assert.ok(r.reporter.reports.some((x) => x.component === 'store'));
+    const id = (chatId: number) => `telegram:${chatId}:0000020${chatId - 1}:c${chatId - 1}`;
+    assert.deepEqual(
+      r.reporter.reports.map((x) => [x.component, x.context?.entryIds]),
+      [
+        ['store', [2, 3, 4, 5, 6].map(id)],
+        ['store', [id(3)]],
+      ],
+    );
+    assert.equal(r.notifiers[0]!.sent.length, 6, 'nothing sent twice');
   });
 
   it('waits retry_after on a 429 and sends the same message again, holding back that chat only', async () => {
@@ -325,7 +346,8 @@ describe('delivery worker', () => {
       { notifiers: [n] },
     );
     r.delivery.start();
-    await waitFor(() => r.store.read().outbox.length === 2 && n.sent.length === 2);
+    await r.clock.flush();
+    assert.equal(r.store.read().outbox.length, 2);
     const waiting = r.store.read().outbox[0]!;
     assert.equal(waiting.id, 'telegram:1:00000111:c1');
     assert.equal(waiting.attempts, 1);
@@ -333,13 +355,12 @@ describe('delivery worker', () => {
     assert.match(waiting.lastError ?? '', /429/);
     // Chat 2 was not held; chat 1's second message did not overtake its first.
     assert.deepEqual(sentIds(n), ['telegram:1:00000111:c1', 'telegram:2:00000222:d1']);
-    r.clock.advance(2999);
-    r.delivery.kick();
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    // The worker sleeps until exactly then, and wakes by itself.
+    assert.deepEqual(r.clock.pending(), [T0 + 3000]);
+    await r.clock.advance(2999);
     assert.equal(n.sent.length, 2, 'not before retry_after');
-    r.clock.advance(1);
-    r.delivery.kick();
-    await waitFor(() => r.store.read().outbox.length === 0);
+    await r.clock.advance(1);
+    assert.equal(r.store.read().outbox.length, 0);
     assert.deepEqual(sentIds(n), [
       'telegram:1:00000111:c1',
       'telegram:2:00000222:d1',
@@ -361,16 +382,20 @@ describe('delivery worker', () => {
       notifiers: [n],
     });
     r.delivery.start();
-    const expected = [1000, 2000, 4000];
-    for (let i = 0; i < 3; i++) {
-      await waitFor(() => r.store.read().outbox[0]?.attempts === i + 1);
+    await r.clock.flush();
+    const sentAt: number[] = [r.clock.now()];
+    for (const delay of [1000, 2000, 4000]) {
       const e = r.store.read().outbox[0]!;
-      assert.equal(Date.parse(e.notBefore!) - r.clock.now(), expected[i]);
-      r.clock.advance(expected[i]!);
-      r.delivery.kick();
+      assert.equal(e.attempts, sentAt.length);
+      assert.equal(Date.parse(e.notBefore!) - r.clock.now(), delay);
+      await r.clock.advance(delay - 1);
+      assert.equal(n.sent.length, sentAt.length, 'not before the backoff is over');
+      await r.clock.advance(1);
+      sentAt.push(r.clock.now());
+      assert.equal(n.sent.length, sentAt.length);
     }
-    await waitFor(() => r.store.read().outbox.length === 0);
-    assert.equal(n.sent.length, 4);
+    assert.equal(r.store.read().outbox.length, 0);
+    assert.deepEqual(sentAt, [T0, T0 + 1000, T0 + 3000, T0 + 7000]);
   });
 
   it('pauses a chat that blocked the bot, keeps its messages, and resumes after /start', async () => {
@@ -387,15 +412,17 @@ describe('delivery worker', () => {
       { notifiers: [n] },
     );
     r.delivery.start();
-    await waitFor(() => r.store.read().chats['1']!.active === false && n.sent.length === 2);
+    await r.clock.flush();
+    assert.equal(n.sent.length, 2);
     const chat = r.store.read().chats['1']!;
+    assert.equal(chat.active, false);
     assert.equal(chat.inactiveSince, new Date(T0).toISOString());
     assert.equal(r.store.read().outbox.length, 2, 'its messages are kept');
     assert.ok(chat.subscriptions['00000111'], 'its data is kept');
-    // Time passes: nothing is sent to the blocked chat.
-    r.clock.advance(3_600_000);
+    // An hour passes (the worker looks at the outbox every minute): nothing goes to the chat.
+    await r.clock.advance(3_600_000);
     r.delivery.kick();
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    await r.clock.flush();
     assert.equal(n.sent.length, 2);
     // /start: the bot sets the chat active and kicks the worker.
     await r.store.update((d) => {
@@ -403,7 +430,8 @@ describe('delivery worker', () => {
       delete d.chats['1']!.inactiveSince;
     });
     r.delivery.kick();
-    await waitFor(() => r.store.read().outbox.length === 0);
+    await r.clock.flush();
+    assert.equal(r.store.read().outbox.length, 0);
     assert.deepEqual(
       n.sent.filter((s) => s.chatId === 1).map((s) => s.id),
       ['telegram:1:00000111:c1', 'telegram:1:00000111:c1', 'telegram:1:00000111:c2'],
@@ -426,7 +454,8 @@ describe('delivery worker', () => {
       { notifiers: [n] },
     );
     r.delivery.start();
-    await waitFor(() => r.store.read().outbox.length === 0);
+    await r.clock.flush();
+    assert.equal(r.store.read().outbox.length, 0);
     const state = r.store.read();
     assert.equal(state.chats['-42'], undefined);
     const moved = state.chats['-1009999']!;
@@ -481,7 +510,8 @@ describe('delivery worker', () => {
       { notifiers: [n] },
     );
     r.delivery.start();
-    await waitFor(() => r.store.read().outbox.length === 0);
+    await r.clock.flush();
+    assert.equal(r.store.read().outbox.length, 0);
     assert.deepEqual(sentIds(n), ['telegram:1:00000111:c1', 'telegram:1:00000111:c2']);
     assertSeen(r.store.read(), 1, '00000111', ['c1', 'c2']);
     assert.equal(r.reporter.reports.length, 1);
@@ -497,11 +527,13 @@ describe('delivery worker', () => {
       notifiers: [n],
     });
     r.delivery.start();
-    await waitFor(() => r.store.read().outbox[0]?.attempts === 1);
+    await r.clock.flush();
+    assert.equal(r.store.read().outbox[0]?.attempts, 1);
     assert.equal(r.reporter.reports.length, 1);
-    r.clock.advance(1000);
-    r.delivery.kick();
-    await waitFor(() => r.store.read().outbox.length === 0);
+    await r.clock.advance(999);
+    assert.equal(n.sent.length, 1, 'backs off the base delay');
+    await r.clock.advance(1);
+    assert.equal(r.store.read().outbox.length, 0);
     assert.equal(n.sent.length, 2);
   });
 
@@ -518,7 +550,8 @@ describe('delivery worker', () => {
         d.chats['1']!.subscriptions['00000111']!.closed = true;
       });
       r.delivery.start();
-      await waitFor(() => r.store.read().outbox.length === 0);
+      await r.clock.flush();
+      assert.equal(r.store.read().outbox.length, 0);
       const sub = r.store.read().chats['1']!.subscriptions['00000111'];
       if (keep) assertSeen(r.store.read(), 1, '00000111', ['c1']);
       else assert.equal(sub, undefined);
@@ -541,13 +574,15 @@ describe('delivery worker', () => {
     };
     const r = rig(emptyState(), { store: flaky });
     r.delivery.start();
-    await waitFor(() => r.reporter.reports.length === 1);
-    r.clock.advance(100);
-    r.delivery.kick();
-    await waitFor(() => r.reporter.reports.length === 2);
-    r.clock.advance(100);
-    r.delivery.kick();
-    await waitFor(() => inner.read().outbox.length === 0);
+    await r.clock.flush();
+    assert.equal(r.reporter.reports.length, 1);
+    // The commit is tried again every commitRetryMs, and the message is not sent again.
+    await r.clock.advance(99);
+    assert.equal(r.reporter.reports.length, 1);
+    await r.clock.advance(1);
+    assert.equal(r.reporter.reports.length, 2);
+    await r.clock.advance(100);
+    assert.equal(inner.read().outbox.length, 0);
     assert.equal(r.notifiers[0]!.sent.length, 1, 'sent once; only the commit was retried');
     assert.equal(r.reporter.reports[0]!.component, 'store');
   });
@@ -662,7 +697,8 @@ describe('delivery worker', () => {
       ),
     );
     r.delivery.start();
-    await waitFor(() => r.store.read().outbox.length === 0);
+    await r.clock.flush();
+    assert.equal(r.store.read().outbox.length, 0);
     assert.deepEqual(sentIds(r.notifiers[0]!), ['telegram:2:00000222:d1']);
   });
 
@@ -686,15 +722,13 @@ describe('delivery worker', () => {
       { notifiers: [telegram, slack] },
     );
     r.delivery.start();
-    await waitFor(
-      () =>
-        r.store.read().outbox.every((e) => e.destination === 'slack') && telegram.sent.length === 2,
-    );
+    await r.clock.flush();
+    assert.equal(telegram.sent.length, 2);
+    assert.ok(r.store.read().outbox.every((e) => e.destination === 'slack'));
     // Telegram has both; the comments are not seen while Slack still owes them.
     assertSeen(r.store.read(), 1, '00000111', []);
-    r.clock.advance(1000);
-    r.delivery.kick();
-    await waitFor(() => r.store.read().outbox.length === 0);
+    await r.clock.advance(1000);
+    assert.equal(r.store.read().outbox.length, 0);
     assert.equal(telegram.sent.length, 2);
     assert.deepEqual(sentIds(slack), [
       'slack:1:00000111:c1',
@@ -763,9 +797,10 @@ describe('delivery worker', () => {
       },
     );
     r.delivery.start();
-    await waitFor(() => release);
+    await r.clock.flush();
+    assert.ok(release, 'c1 is being sent');
     const stopping = r.delivery.stop();
-    release!();
+    release();
     await stopping;
     assert.deepEqual(
       r.store.read().outbox.map((e) => e.comment!.id),
@@ -781,10 +816,17 @@ describe('delivery worker', () => {
       notifiers: [n],
     });
     r.delivery.start();
-    await waitFor(() => n.sent.length === 1);
-    const started = Date.now();
-    await r.delivery.stop();
-    assert.ok(Date.now() - started < 2000);
+    await r.clock.flush();
+    assert.equal(n.sent.length, 1);
+    let stopped = false;
+    const stopping = r.delivery.stop().then(() => {
+      stopped = true;
+    });
+    await r.clock.advance(299);
+    assert.equal(stopped, false, 'the send gets the whole stop deadline');
+    await r.clock.advance(1);
+    assert.equal(stopped, true);
+    await stopping;
     const pending = r.store.read().outbox;
     assert.equal(pending.length, 1);
     assert.equal(pending[0]!.lastError, 'aborted');

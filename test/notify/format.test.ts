@@ -13,7 +13,7 @@ import {
   parseCallbackData,
   truncate,
   type OutgoingMessage,
-} from '../../src/notify/format.js';
+} from '../../src/notify/telegram/format.js';
 import { hasLoneSurrogate, parseTelegramHtml } from '../_helpers/telegram-html.js';
 
 const CASE_URL = 'https://access.redhat.com/support/cases/#/case/01234567';

@@ -5,20 +5,20 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { commentPrint } from '../../src/comment-identity.js';
 import type { Config } from '../../src/config.js';
-import { systemClock } from '../../src/domain.js';
 import { createLogger } from '../../src/logger.js';
-import { createDelivery, type Delivery } from '../../src/notify/delivery.js';
+import { createDelivery, RETRY_MAX_MS, type Delivery } from '../../src/notify/delivery.js';
 import {
   createLogAdminReporter,
   type Notifier,
   type SendOutcome,
 } from '../../src/notify/notifier.js';
-import { createSlackNotifier, type SlackNotifier } from '../../src/notify/slack-notifier.js';
+import { createSlackNotifier, type SlackNotifier } from '../../src/notify/slack/notifier.js';
 import { createSecretBox, createSecretScrubber } from '../../src/secrets.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import { emptyState, type OutboxEntry, type State } from '../../src/store/schema.js';
 import { seenIds } from '../../src/store/seen.js';
 import type { DeepReadonly, StateStore } from '../../src/store/store.js';
+import { manualClock, type ManualClock } from '../_helpers/clock.js';
 import { startFakeSlack, type FakeSlack } from '../_helpers/fake-slack.js';
 import { waitUntil } from '../_helpers/wait.js';
 
@@ -32,13 +32,6 @@ function configFor(fake: FakeSlack): Pick<Config, 'notify' | 'poll' | 'slack'> {
     slack: { allowedWebhookHosts: [fake.host] },
   };
 }
-const TIMING = {
-  retryBaseMs: 30,
-  retryMaxMs: 120,
-  idleRescanMs: 20,
-  stopDeadlineMs: 300,
-  commitRetryMs: 50,
-};
 
 function comment(destination: 'telegram' | 'slack', id: string): OutboxEntry {
   return {
@@ -124,8 +117,20 @@ function telegramStandIn(script: SendOutcome[] = []) {
   return { notifier, took };
 }
 
-async function waitFor(fn: () => boolean, timeoutMs = 5000): Promise<void> {
-  await waitUntil(fn, { timeoutMs, intervalMs: 10 });
+/**
+ * Lets the worker (production timing, on a manual clock) work until the outbox is empty, moving
+ * the clock one longest backoff whenever it looks, so each retry falls due; only the HTTP takes
+ * real time.
+ */
+async function deliverAll(store: StateStore, clock: ManualClock): Promise<void> {
+  await waitUntil(
+    async () => {
+      if (store.read().outbox.length === 0) return true;
+      await clock.advance(RETRY_MAX_MS);
+      return false;
+    },
+    { timeoutMs: 5000, intervalMs: 10, what: 'the outbox to empty' },
+  );
 }
 
 describe('slack notifier in delivery', () => {
@@ -150,7 +155,7 @@ describe('slack notifier in delivery', () => {
       secretBox: box,
       scrubber,
       logger,
-      portal: {
+      links: {
         caseUrl: (n) => `https://cases.example/${n}`,
         commentUrl: (n, c) => `https://cases.example/${n}?c=${c}`,
       },
@@ -158,18 +163,18 @@ describe('slack notifier in delivery', () => {
       minIntervalMs: 0,
       timeoutMs: 1000,
     });
+    const clock = manualClock(Date.parse('2026-05-04T10:00:00Z'));
     const delivery = createDelivery({
       store,
       notifiers: [telegram, slack],
       logger,
-      clock: systemClock,
+      clock,
       reporter: createLogAdminReporter(logger),
       keepClosedCases: false,
-      timing: TIMING,
     });
     running.push({ delivery, slack });
     delivery.start();
-    return delivery;
+    return clock;
   }
 
   const slackIds = (url: string) =>
@@ -180,8 +185,7 @@ describe('slack notifier in delivery', () => {
     fake.failNext({ url, status: 503, body: 'service_unavailable', times: 3 });
     const store = createMemoryStore(initialState(url));
     const telegram = telegramStandIn();
-    run(store, telegram.notifier);
-    await waitFor(() => store.read().outbox.length === 0);
+    await deliverAll(store, run(store, telegram.notifier));
     assert.deepEqual(telegram.took, ['c1', 'c2', 'c3']);
     assert.deepEqual(slackIds(url), ['c1', 'c2', 'c3']);
     assertAllSeen(store.read());
@@ -195,8 +199,7 @@ describe('slack notifier in delivery', () => {
       { kind: 'retry', reason: 'Telegram 502: Bad Gateway' },
       { kind: 'retry', reason: 'Telegram 429: Too Many Requests', retryAfterMs: 50 },
     ]);
-    run(store, telegram.notifier);
-    await waitFor(() => store.read().outbox.length === 0);
+    await deliverAll(store, run(store, telegram.notifier));
     assert.deepEqual(slackIds(url), ['c1', 'c2', 'c3']);
     assert.deepEqual(telegram.took, ['c1', 'c2', 'c3']);
   });
@@ -206,8 +209,7 @@ describe('slack notifier in delivery', () => {
     fake.remove(url, 410, 'channel_is_archived');
     const store = createMemoryStore(initialState(url));
     const telegram = telegramStandIn();
-    run(store, telegram.notifier);
-    await waitFor(() => store.read().outbox.length === 0);
+    await deliverAll(store, run(store, telegram.notifier));
     const chat = store.read().chats[String(CHAT)];
     assert.ok(chat?.slack?.disabledAt, 'Slack not disabled');
     assert.equal(chat.slack.disabledReason, 'Slack 410 channel_is_archived');

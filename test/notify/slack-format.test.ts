@@ -14,7 +14,7 @@ import {
   type SlackBlock,
   type SlackPayload,
   type SlackFormatSettings,
-} from '../../src/notify/slack-format.js';
+} from '../../src/notify/slack/format.js';
 import type { OutboxEntry } from '../../src/store/schema.js';
 import { validatePayload } from '../_helpers/fake-slack.js';
 

@@ -4,8 +4,8 @@ import { after, before, describe, it } from 'node:test';
 import type { Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import type { SendOutcome } from '../../src/notify/notifier.js';
-import { createSlackNotifier, type SlackNotifierDeps } from '../../src/notify/slack-notifier.js';
-import { createWebhookPoster, type WebhookPoster } from '../../src/notify/slack-webhook.js';
+import { createSlackNotifier, type SlackNotifierDeps } from '../../src/notify/slack/notifier.js';
+import { createWebhookPoster, type WebhookPoster } from '../../src/notify/slack/webhook.js';
 import { createSecretBox, createSecretScrubber } from '../../src/secrets.js';
 import type { ChatState, OutboxEntry } from '../../src/store/schema.js';
 import { startFakeSlack, type FakeSlack } from '../_helpers/fake-slack.js';
@@ -23,7 +23,7 @@ function configFor(allowedWebhookHosts: string[]): Pick<Config, 'notify' | 'poll
 /** Allows the fake Slack ("127.0.0.1:<port>"); set once it listens. */
 let CONFIG = configFor([]);
 
-const portal = {
+const links = {
   caseUrl: (n: string) => `https://access.example/case/${n}`,
   commentUrl: (n: string, id: string) => `https://access.example/case/${n}?c=${id}`,
 };
@@ -90,7 +90,7 @@ function harness(overrides: Partial<SlackNotifierDeps> = {}) {
     secretBox: box,
     scrubber,
     logger,
-    portal,
+    links,
     config: CONFIG,
     clock,
     minIntervalMs: 0,

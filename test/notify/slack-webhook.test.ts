@@ -10,7 +10,7 @@ import {
   slackDisabledNotice,
   validateWebhookUrl,
   webhookSecrets,
-} from '../../src/notify/slack-webhook.js';
+} from '../../src/notify/slack/webhook.js';
 import { startFakeSlack, type FakeSlack } from '../_helpers/fake-slack.js';
 import { parseTelegramHtml } from '../_helpers/telegram-html.js';
 

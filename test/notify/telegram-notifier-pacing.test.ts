@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { createPacer } from '../../src/notify/pacing.js';
-import { createTelegramNotifier } from '../../src/notify/telegram-notifier.js';
+import { createLinks } from '../../src/links.js';
+import { createPacer } from '../../src/notify/telegram/pacing.js';
+import { createTelegramNotifier } from '../../src/notify/telegram/notifier.js';
 import type { ChatState, OutboxEntry } from '../../src/store/schema.js';
 import { startFakeTelegram } from '../_helpers/fake-telegram.js';
-import { MemoryPortal } from '../_helpers/memory-portal.js';
 import { BOT_TOKEN, collectLogs, testConfig } from '../poller/_support.js';
 
 // Timers may fire a little early relative to Date.now(); allow this much.
@@ -158,7 +158,7 @@ describe('telegram pacing', () => {
     fake.rateLimit({ chatId: 7, max: 1, windowMs: 50 });
     const notifier = createTelegramNotifier({
       config: testConfig({ apiRoot: fake.apiRoot }),
-      portal: new MemoryPortal(),
+      links: createLinks(testConfig().portal),
       logger: collectLogs('warn').logger,
       pacing: {
         privateChatMinIntervalMs: 200,

@@ -6,10 +6,10 @@ import {
   htmlToPlainText,
   createTelegramNotifier,
   type TelegramNotifier,
-} from '../../src/notify/telegram-notifier.js';
+} from '../../src/notify/telegram/notifier.js';
+import { createLinks } from '../../src/links.js';
 import type { ChatState, OutboxEntry } from '../../src/store/schema.js';
 import { startFakeTelegram, type FakeTelegram } from '../_helpers/fake-telegram.js';
-import { MemoryPortal } from '../_helpers/memory-portal.js';
 import { BOT_TOKEN, collectLogs, testConfig } from '../poller/_support.js';
 
 const AT = '2026-03-01T12:00:00.000Z';
@@ -76,13 +76,13 @@ describe('telegram notifier', () => {
   let fake: FakeTelegram;
   let notifier: TelegramNotifier;
   const logs = collectLogs();
-  const portal = new MemoryPortal();
+  const links = createLinks(testConfig().portal);
 
   before(async () => {
     fake = await startFakeTelegram({ token: BOT_TOKEN });
     notifier = createTelegramNotifier({
       config: testConfig({ apiRoot: fake.apiRoot, maxCommentChars: 1000 }),
-      portal,
+      links,
       logger: logs.logger,
       pacing: { privateChatMinIntervalMs: 0, groupChatMinIntervalMs: 0, globalMinIntervalMs: 0 },
     });
@@ -106,7 +106,7 @@ describe('telegram notifier', () => {
       buttons.map((b) => b.text),
       ['Latest comment', 'Open case'],
     );
-    assert.equal(buttons[1]?.url, portal.caseUrl('01234567'));
+    assert.equal(buttons[1]?.url, links.caseUrl('01234567'));
   });
 
   it("uses the chat's /length override (0 = privacy mode: no comment text)", async () => {
@@ -242,7 +242,7 @@ describe('telegram notifier', () => {
   it('turns a send that takes too long into a retry', async () => {
     const slow = createTelegramNotifier({
       config: testConfig({ apiRoot: fake.apiRoot }),
-      portal,
+      links,
       logger: logs.logger,
       pacing: { privateChatMinIntervalMs: 0, groupChatMinIntervalMs: 0, globalMinIntervalMs: 0 },
       sendTimeoutMs: 100,
@@ -261,7 +261,7 @@ describe('telegram notifier', () => {
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const offline = createTelegramNotifier({
       config: testConfig({ apiRoot: `http://127.0.0.1:${port}` }),
-      portal,
+      links,
       logger: logs.logger,
     });
     after(() => offline.close());

@@ -1,21 +1,25 @@
-// Shared pieces for the engine's tests (poller, delivery, Telegram notifier): a manual clock, a
-// log collector, a config, a vault over a MemoryPortal, and store seeding the way /setup and
-// /add leave it.
-import { mkdtemp, rm } from 'node:fs/promises';
+// Shared pieces for the engine's tests (poller, delivery, Telegram notifier): a config, a vault
+// over a MemoryPortal, and store seeding the way /setup and /add leave it. The manual clock, the
+// log collector and temp folders are the suite's own (test/_helpers/), re-exported here.
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig, type Config } from '../../src/config.js';
+import { parseConfig, type Config, type LogLevel } from '../../src/config.js';
 import { createCredentialVault, type CredentialVault } from '../../src/credentials.js';
 import type { AdminReport, AdminReporter, Audience, Clock, Comment } from '../../src/domain.js';
-import { createLogger, type Logger } from '../../src/logger.js';
+import type { Logger } from '../../src/logger.js';
 import { createPortalClientFactory } from '../../src/portal/index.js';
 import type { PortalClientFactory } from '../../src/portal/types.js';
 import { createSecretBox, createSecretScrubber, type SecretBox } from '../../src/secrets.js';
 import { emptyState, type ChatState, type State } from '../../src/store/schema.js';
 import type { StateStore } from '../../src/store/store.js';
 import type { FakePortal } from '../_helpers/fake-portal.js';
+import { collectLogs as collectAllLogs, type LogCollector } from '../_helpers/logs.js';
 import type { MemoryPortal } from '../_helpers/memory-portal.js';
 import { waitUntil } from '../_helpers/wait.js';
+
+export { manualClock, type ManualClock } from '../_helpers/clock.js';
+export type { LogCollector } from '../_helpers/logs.js';
+export { tempDir } from '../_helpers/temp-dir.js';
 
 export const BOT_TOKEN = '123456:AAbbCCddEEffGGhhIIjjKKllMMnnOOppQQ';
 /** scrypt is slow on purpose: one box per test process. */
@@ -25,51 +29,9 @@ export function secretBox(): SecretBox {
   return box;
 }
 
-export interface ManualClock extends Clock {
-  advance(ms: number): void;
-  set(ms: number): void;
-}
-
-/** Starts at a round "now" so portal dates and the engine's dates agree. */
-export function manualClock(start = Math.floor(Date.now() / 1000) * 1000): ManualClock {
-  let now = start;
-  return {
-    now: () => now,
-    advance(ms) {
-      now += ms;
-    },
-    set(ms) {
-      now = ms;
-    },
-  };
-}
-
-export interface LogCollector {
-  logger: Logger;
-  lines(): Record<string, unknown>[];
-  text(): string;
-  count(pattern: RegExp): number;
-}
-
-export function collectLogs(level: 'debug' | 'info' | 'warn' = 'debug'): LogCollector {
-  const out: string[] = [];
-  const logger = createLogger({
-    level,
-    scrubber: createSecretScrubber([BOT_TOKEN]),
-    destination: { write: (line: string) => out.push(line) },
-  });
-  const parsed = (): Record<string, unknown>[] =>
-    out.map((l) => {
-      const v: unknown = JSON.parse(l);
-      return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {};
-    });
-  return {
-    logger,
-    lines: parsed,
-    text: () => out.join(''),
-    count: (pattern) =>
-      parsed().filter((l) => typeof l.msg === 'string' && pattern.test(l.msg)).length,
-  };
+/** The suite's log collector, its scrubber knowing the bot token as the daemon's does. */
+export function collectLogs(level: LogLevel = 'debug'): LogCollector {
+  return collectAllLogs({ level, scrubber: createSecretScrubber([BOT_TOKEN]) });
 }
 
 export interface RecordingReporter extends AdminReporter {
@@ -184,13 +146,6 @@ export function addComment(
     createdAt: new Date(clock.now()).toISOString(),
     ...partial,
   });
-}
-
-export async function tempDir(
-  prefix = 'pushbot-engine-',
-): Promise<{ path: string; remove(): Promise<void> }> {
-  const path = await mkdtemp(join(tmpdir(), prefix));
-  return { path, remove: () => rm(path, { recursive: true, force: true }) };
 }
 
 /** Polls `fn` until it returns something truthy (a failed assertion counts as "not yet"). */

@@ -58,7 +58,7 @@ describe('batch cycle', () => {
   it('uses the comments the batch carries when they cover everything new', async () => {
     const r = await rig('with-comments');
     await r.poller.runCycle();
-    r.clock.advance(MINUTE);
+    await r.clock.advance(MINUTE);
     addComment(r.portal, r.clock, CASE, { body: 'one', authorType: 'associate' });
     addComment(r.portal, r.clock, CASE, { body: 'two', authorType: 'associate' });
     r.portal.calls.length = 0;
@@ -75,7 +75,7 @@ describe('batch cycle', () => {
     await r.poller.runCycle();
     const bodies = ['a', 'b', 'c', 'd', 'e'];
     for (const body of bodies) {
-      r.clock.advance(1000);
+      await r.clock.advance(1000);
       addComment(r.portal, r.clock, CASE, { body, authorType: 'associate' });
     }
     r.portal.calls.length = 0;
@@ -90,7 +90,7 @@ describe('batch cycle', () => {
   it('without comments in the batch, reads the list only for a case that moved', async () => {
     const r = await rig('fields-only');
     await r.poller.runCycle();
-    r.clock.advance(10 * MINUTE);
+    await r.clock.advance(10 * MINUTE);
     r.portal.calls.length = 0;
     await r.poller.runCycle();
     assert.deepEqual(
@@ -98,7 +98,7 @@ describe('batch cycle', () => {
       ['readCases'],
       'quiet: one batch request',
     );
-    r.clock.advance(MINUTE);
+    await r.clock.advance(MINUTE);
     addComment(r.portal, r.clock, CASE, { body: 'moved', authorType: 'associate' });
     r.portal.cases.get(CASE)!.lastModifiedAt = new Date(r.clock.now()).toISOString();
     r.portal.calls.length = 0;

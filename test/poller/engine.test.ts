@@ -1,17 +1,19 @@
 // The engine end to end in one process: poll cycles against a portal, the outbox in a real
 // db.json, the delivery worker, and the Telegram notifier talking HTTP to the loopback fake
-// Bot API. Time is a manual clock; waits are for conditions, never fixed sleeps.
+// Bot API. Time is a manual clock, the one the loop and the worker wait on too; waits are for
+// conditions, never fixed sleeps.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../../src/config.js';
-import { createEngine, type Engine } from '../../src/engine.js';
+import { createEngine, type CycleStats, type Engine } from '../../src/engine.js';
+import { createLinks } from '../../src/links.js';
 import type { DeliveryTiming } from '../../src/notify/delivery.js';
 import {
   createTelegramNotifier,
   type TelegramNotifier,
-} from '../../src/notify/telegram-notifier.js';
+} from '../../src/notify/telegram/notifier.js';
 import { createPortalClientFactory } from '../../src/portal/index.js';
 import type { PortalClientFactory } from '../../src/portal/types.js';
 import { openJsonFileStore } from '../../src/store/json-file-store.js';
@@ -47,9 +49,13 @@ const FAST_PACING = {
 const DELIVERY: Partial<DeliveryTiming> = {
   retryBaseMs: 1000,
   retryMaxMs: 8000,
-  idleRescanMs: 50,
   stopDeadlineMs: 500,
 };
+/**
+ * Most tests run cycles by hand: the loop runs its first cycle at start, and its next one would
+ * be this far away on the manual clock, which they never move that far.
+ */
+const HAND_DRIVEN_INTERVAL_MS = 365 * DAY_MS;
 
 interface World {
   /** Run last-in first-out after the test: engines stop before the folder goes. */
@@ -126,7 +132,7 @@ async function boot(
   const reporter = recordingReporter();
   const notifier = createTelegramNotifier({
     config,
-    portal,
+    links: createLinks(config.portal),
     logger: w.logs.logger,
     pacing: FAST_PACING,
   });
@@ -138,7 +144,7 @@ async function boot(
     logger: w.logs.logger,
     clock: w.clock,
     reporter,
-    timing: { delivery: DELIVERY },
+    timing: { intervalMs: HAND_DRIVEN_INTERVAL_MS, delivery: DELIVERY },
   });
   let down = false;
   const shutdown = async () => {
@@ -161,10 +167,10 @@ describe('notification engine', () => {
     const w = await world();
     const r = await boot(w, { seed: ONE_CHAT });
     await r.engine.runCycle();
-    w.clock.advance(MINUTE_MS);
+    await w.clock.advance(MINUTE_MS);
     for (const body of ['first reply', 'second reply', 'third reply']) {
       addComment(w.portal, w.clock, '00000111', { body });
-      w.clock.advance(1000);
+      await w.clock.advance(1000);
     }
     addComment(w.portal, w.clock, '00000111', { body: 'a draft', isDraft: true });
     const stats = await r.engine.runCycle();
@@ -180,13 +186,13 @@ describe('notification engine', () => {
     // Afterwards the filter still names the case for the length of its safety margin. Its
     // comments were read in the same second as its last modification, and portal dates have
     // one-second resolution: they are read once more (nothing new, nothing written), then nothing.
-    w.clock.advance(3 * MINUTE_MS);
+    await w.clock.advance(3 * MINUTE_MS);
     const writes = r.store.writeCount;
     const margin = await r.engine.runCycle();
     assert.equal(margin.portalRequests, 3);
     assert.equal(margin.enqueued, 0);
     assert.equal(w.portal.calls.at(-1)?.op, 'listComments');
-    w.clock.advance(MINUTE_MS);
+    await w.clock.advance(MINUTE_MS);
     const quiet = await r.engine.runCycle();
     assert.equal(quiet.portalRequests, 1);
     assert.equal(r.store.writeCount, writes);
@@ -205,7 +211,7 @@ describe('notification engine', () => {
       errorCode: 502,
       description: 'Bad Gateway',
     });
-    w.clock.advance(MINUTE_MS);
+    await w.clock.advance(MINUTE_MS);
     addComment(w.portal, w.clock, '00000111', { body: 'pending one' });
     addComment(w.portal, w.clock, '00000222', { body: 'pending two' });
     await first.engine.runCycle();
@@ -219,7 +225,7 @@ describe('notification engine', () => {
 
     // Back up, Telegram fixed; a new comment arrives before the first new cycle.
     w.telegram.clearFaults();
-    w.clock.advance(MINUTE_MS);
+    await w.clock.advance(MINUTE_MS);
     addComment(w.portal, w.clock, '00000111', { body: 'fresh one' });
     const second = await boot(w);
     const firstAgain = await second.engine.runCycle();
@@ -231,7 +237,7 @@ describe('notification engine', () => {
     assert.match(got[0]!, /pending one/);
     assert.match(got[1]!, /pending two/);
     assert.match(got[2]!, /fresh one/);
-    w.clock.advance(MINUTE_MS);
+    await w.clock.advance(MINUTE_MS);
     await second.engine.runCycle();
     assert.equal(w.telegram.messages(1001).length, 3);
   });
@@ -246,16 +252,14 @@ describe('notification engine', () => {
       description: 'Too Many Requests: retry after 5',
       retryAfter: 5,
     });
-    w.clock.advance(MINUTE_MS);
+    await w.clock.advance(MINUTE_MS);
     addComment(w.portal, w.clock, '00000111', { body: 'one' });
     addComment(w.portal, w.clock, '00000111', { body: 'two' });
     await r.engine.runCycle();
     await waitFor(() => r.store.read().outbox[0]?.attempts === 1);
     assert.equal(r.store.read().outbox[0]!.notBefore, new Date(w.clock.now() + 5000).toISOString());
-    w.clock.advance(4000);
-    r.engine.kickDelivery();
-    w.clock.advance(1000);
-    r.engine.kickDelivery();
+    // The worker wakes by itself when retry_after is over.
+    await w.clock.advance(5000);
     await waitFor(
       () => w.telegram.messages(1001).length === 2 && r.store.read().outbox.length === 0,
     );
@@ -272,7 +276,7 @@ describe('notification engine', () => {
     });
     await r.engine.runCycle();
     w.telegram.blockChat(1001);
-    w.clock.advance(MINUTE_MS);
+    await w.clock.advance(MINUTE_MS);
     addComment(w.portal, w.clock, '00000111', { body: 'while blocked' });
     await r.engine.runCycle();
     await waitFor(() => r.store.read().chats['1001']!.active === false);
@@ -282,7 +286,7 @@ describe('notification engine', () => {
     assert.equal(r.store.read().outbox.length, 1);
     // Only chat 2002 follows anything now: 00000111 is not polled at all.
     w.portal.calls.length = 0;
-    w.clock.advance(MINUTE_MS);
+    await w.clock.advance(MINUTE_MS);
     w.portal.cases.get('00000111')!.lastModifiedAt = new Date(w.clock.now()).toISOString();
     await r.engine.runCycle();
     assert.equal(w.portal.calls.filter((c) => c.caseNumber === '00000111').length, 0);
@@ -302,7 +306,7 @@ describe('notification engine', () => {
     const r = await boot(w, { seed: [{ chatId: -42, token: 'token-a', cases: ['00000111'] }] });
     await r.engine.runCycle();
     w.telegram.migrateChat(-42, -1004242);
-    w.clock.advance(MINUTE_MS);
+    await w.clock.advance(MINUTE_MS);
     addComment(w.portal, w.clock, '00000111', { body: 'for the team' });
     await r.engine.runCycle();
     await waitFor(() => w.telegram.messages(-1004242).length === 1);
@@ -311,7 +315,7 @@ describe('notification engine', () => {
     assert.equal(state.chats['-1004242']!.type, 'supergroup');
     assert.ok(state.chats['-1004242']!.subscriptions['00000111']);
     // Later comments go straight to the new id.
-    w.clock.advance(MINUTE_MS);
+    await w.clock.advance(MINUTE_MS);
     addComment(w.portal, w.clock, '00000111', { body: 'second for the team' });
     await r.engine.runCycle();
     await waitFor(() => w.telegram.messages(-1004242).length === 2);
@@ -330,13 +334,13 @@ describe('notification engine', () => {
       errorCode: 400,
       description: 'Bad Request: message is too long',
     });
-    w.clock.advance(MINUTE_MS);
+    await w.clock.advance(MINUTE_MS);
     const c = addComment(w.portal, w.clock, '00000111', { body: 'refused' });
     await r.engine.runCycle();
     await waitFor(() => r.store.read().outbox.length === 0);
     assert.ok(r.store.read().chats['1001']!.subscriptions['00000111']!.seen.includes(c.id));
     assert.equal(r.reporter.reports.filter((x) => x.component === 'delivery').length, 1);
-    w.clock.advance(MINUTE_MS);
+    await w.clock.advance(MINUTE_MS);
     w.portal.cases.get('00000111')!.lastModifiedAt = new Date(w.clock.now()).toISOString();
     const again = await r.engine.runCycle();
     assert.equal(again.enqueued, 0);
@@ -351,7 +355,7 @@ describe('notification engine', () => {
     await r.engine.runCycle();
     w.portal.validCredentials.delete('token-a');
     for (let i = 0; i < 3; i++) {
-      w.clock.advance(MINUTE_MS);
+      await w.clock.advance(MINUTE_MS);
       await r.engine.runCycle();
     }
     await waitFor(() => w.telegram.messages().length === 2);
@@ -367,7 +371,7 @@ describe('notification engine', () => {
     const w = await world();
     const r = await boot(w, { seed: ONE_CHAT });
     await r.engine.runCycle();
-    w.clock.advance(MINUTE_MS);
+    await w.clock.advance(MINUTE_MS);
     addComment(w.portal, w.clock, '00000222', { body: 'Solution provided, closing.' });
     const k = w.portal.cases.get('00000222')!;
     k.closed = true;
@@ -383,9 +387,11 @@ describe('notification engine', () => {
     assert.ok(r.store.read().chats['1001']!.subscriptions['00000111']);
   });
 
-  it('runs on its own: the loop polls, delivers and writes the heartbeat', async () => {
+  it('runs on its own: the loop polls on the clock, delivers and writes the heartbeat', async () => {
+    const INTERVAL_MS = 90_000;
     const w = await world();
     const r = await boot(w, { seed: ONE_CHAT, start: false });
+    const cycles: CycleStats[] = [];
     const intervalEngine = createEngine({
       config: testConfig({ apiRoot: w.telegram.apiRoot, dbPath: w.dbPath }),
       store: r.store,
@@ -394,16 +400,28 @@ describe('notification engine', () => {
       logger: w.logs.logger,
       clock: w.clock,
       reporter: r.reporter,
-      timing: { intervalMs: 30, delivery: DELIVERY },
+      onCycle: (stats) => cycles.push(stats),
+      // Not a whole minute: the worker's idle rescans (every minute) must not share its deadline.
+      timing: { intervalMs: INTERVAL_MS, random: () => 0.5, delivery: DELIVERY },
     });
+    const started = w.clock.now();
     intervalEngine.start();
-    await waitFor(() => existsSync(join(w.dir, 'heartbeat')));
-    w.clock.advance(MINUTE_MS);
+    // The first cycle runs at once, writes the heartbeat, then the loop sleeps one interval.
+    await waitFor(() => w.clock.pending().includes(started + INTERVAL_MS));
+    assert.ok(existsSync(join(w.dir, 'heartbeat')));
+    // A comment arrives while the loop sleeps; the next cycle finds it and delivers it.
+    await w.clock.advance(1000);
     addComment(w.portal, w.clock, '00000111', { body: 'found by the loop' });
+    await w.clock.advance(INTERVAL_MS - 1000);
     await waitFor(() => w.telegram.messages(1001).length === 1);
     await intervalEngine.stop();
     await intervalEngine.stop(); // idempotent
     assert.match(texts(w.telegram, 1001)[0]!, /found by the loop/);
+    assert.deepEqual(
+      cycles.map((c) => c.startedAt),
+      [started, started + INTERVAL_MS].map((t) => new Date(t).toISOString()),
+      'one cycle per interval, start to start',
+    );
   });
 
   it('stops within its share of the shutdown deadline while a portal call hangs', async () => {
@@ -412,8 +430,6 @@ describe('notification engine', () => {
     let hanging = 0;
     const hangs: PortalClientFactory = {
       ...w.portal,
-      caseUrl: (n) => w.portal.caseUrl(n),
-      commentUrl: (n, id) => w.portal.commentUrl(n, id),
       create: (credential) => ({
         ...w.portal.create(credential),
         readCase: () => {
@@ -430,13 +446,19 @@ describe('notification engine', () => {
       logger: w.logs.logger,
       clock: w.clock,
       reporter: r.reporter,
-      timing: { intervalMs: 30, delivery: DELIVERY },
+      timing: { intervalMs: MINUTE_MS, delivery: DELIVERY },
     });
     engine.start();
     await waitFor(() => hanging > 0);
-    const started = Date.now();
-    await engine.stop({ cyclesMs: 200, sendsMs: 200 });
-    assert.ok(Date.now() - started < 2_000, `took ${Date.now() - started} ms`);
+    let stopped = false;
+    const stopping = engine.stop({ cyclesMs: 200, sendsMs: 200 }).then(() => {
+      stopped = true;
+    });
+    await w.clock.advance(199);
+    assert.equal(stopped, false, 'the cycle gets its whole share');
+    await w.clock.advance(1);
+    await waitFor(() => stopped);
+    await stopping;
     assert.equal(w.logs.count(/poll cycle was still running at shutdown/), 1);
     await r.shutdown();
   });
@@ -496,12 +518,12 @@ describe('notification engine against the loopback portal (hydra, offline token)
         },
       };
     });
-    const tick = () => {
-      w.clock.advance(MINUTE_MS);
+    const tick = async () => {
+      await w.clock.advance(MINUTE_MS);
       fakePortal.advanceTime(MINUTE_MS);
     };
     await r.engine.runCycle(); // full sweep
-    tick();
+    await tick();
     fakePortal.resetCounters();
     const quiet = await r.engine.runCycle();
     assert.equal(quiet.portalRequests, 1);
@@ -511,14 +533,14 @@ describe('notification engine against the loopback portal (hydra, offline token)
       0,
     );
 
-    tick();
+    await tick();
     fakePortal.addComment('00012345', { body: 'Please send a sosreport' });
     await r.engine.runCycle();
     await waitFor(() => w.telegram.messages(3003).length === 1);
     assert.match(texts(w.telegram, 3003)[0]!, /Please send a sosreport/);
 
     // The portal breaks: the filter answers 500, then the case times out.
-    tick();
+    await tick();
     fakePortal.addComment('00012345', { body: 'Found the cause' });
     fakePortal.fail({ endpoint: 'filter', status: 500, times: 1 });
     fakePortal.fail({ endpoint: 'case', delayMs: 1500, times: 1 });
@@ -526,8 +548,8 @@ describe('notification engine against the loopback portal (hydra, offline token)
     assert.ok(broken.portalFailures >= 2, JSON.stringify(broken));
     assert.equal(w.telegram.messages(3003).length, 1);
     // After the case's backoff it is fetched again and the comment arrives.
-    tick();
-    tick();
+    await tick();
+    await tick();
     await r.engine.runCycle();
     await waitFor(() => w.telegram.messages(3003).length === 2);
     assert.match(texts(w.telegram, 3003)[1]!, /Found the cause/);
@@ -543,11 +565,11 @@ describe('notification engine against the loopback portal (hydra, offline token)
       await r.engine.sweepSettled();
       sweeps.push(w.logs.count(/sweep started/) > sweeps.filter(Boolean).length);
       assert.equal(stats.fullSweep, i === 1, `only the first cycle reads everything (${i})`);
-      w.clock.advance(MINUTE_MS);
+      await w.clock.advance(MINUTE_MS);
     }
     // The first cycle counts as one; then every third cycle starts a sweep after it.
     assert.deepEqual(sweeps, [false, false, false, true, false, false, true]);
-    const done = w.logs.lines().filter((l) => l.msg === 'sweep done');
+    const done = w.logs.records().filter((l) => l.msg === 'sweep done');
     assert.equal(done.length, 2);
     assert.deepEqual(
       done.map((l) => [l.casesFetched, l.portalRequests]),

@@ -127,11 +127,11 @@ describe('poll cycle', () => {
     const r = await rig();
     await r.poller.runCycle(); // first cycle: full sweep, nothing new
     assert.equal(outbox(r).length, 0);
-    r.clock.advance(MINUTE_MS);
+    await r.clock.advance(MINUTE_MS);
     const c1 = addComment(r.portal, r.clock, '00000111', { body: 'first' });
-    r.clock.advance(1000);
+    await r.clock.advance(1000);
     const c2 = addComment(r.portal, r.clock, '00000111', { body: 'second' });
-    r.clock.advance(1000);
+    await r.clock.advance(1000);
     const c3 = addComment(r.portal, r.clock, '00000111', { body: 'third' });
     const stats = await r.poller.runCycle();
     assert.deepEqual(commentIds(r), [c1.id, c2.id, c3.id]);
@@ -157,7 +157,7 @@ describe('poll cycle', () => {
       ],
     });
     await r.poller.runCycle();
-    r.clock.advance(MINUTE_MS);
+    await r.clock.advance(MINUTE_MS);
     const staff = addComment(r.portal, r.clock, '00000111', { authorType: 'associate' });
     const customer = addComment(r.portal, r.clock, '00000111', { authorType: 'customer' });
     const unknown = addComment(r.portal, r.clock, '00000111', { authorType: 'unknown' });
@@ -191,7 +191,7 @@ describe('poll cycle', () => {
   it('skips drafts and internal comments, and does not send an edited comment again', async () => {
     const r = await rig();
     await r.poller.runCycle();
-    r.clock.advance(MINUTE_MS);
+    await r.clock.advance(MINUTE_MS);
     const draft = addComment(r.portal, r.clock, '00000111', { isDraft: true });
     addComment(r.portal, r.clock, '00000111', { isPublic: false });
     const shown = addComment(r.portal, r.clock, '00000111');
@@ -202,7 +202,7 @@ describe('poll cycle', () => {
       d.outbox = [];
       d.chats['1001']!.subscriptions['00000111']!.seen.push(shown.id);
     });
-    r.clock.advance(MINUTE_MS);
+    await r.clock.advance(MINUTE_MS);
     const kase = r.portal.cases.get('00000111')!;
     kase.comments.find((c) => c.id === shown.id)!.body = 'edited text';
     kase.lastModifiedAt = new Date(r.clock.now()).toISOString();
@@ -210,7 +210,7 @@ describe('poll cycle', () => {
     assert.equal(stats.enqueued, 0);
     assert.equal(outbox(r).length, 0);
     // The draft, once published under the same id, is notified.
-    r.clock.advance(MINUTE_MS);
+    await r.clock.advance(MINUTE_MS);
     kase.comments.find((c) => c.id === draft.id)!.isDraft = false;
     kase.lastModifiedAt = new Date(r.clock.now()).toISOString();
     await r.poller.runCycle();
@@ -239,7 +239,7 @@ describe('poll cycle', () => {
     assert.equal(sweep.portalRequests, 50 * 10 * 2);
     assert.equal(sweep.storeWrites, 0);
     for (let i = 0; i < 3; i++) {
-      r.clock.advance(MINUTE_MS);
+      await r.clock.advance(MINUTE_MS);
       portal.calls.length = 0;
       const writesBefore = r.store.writeCount;
       const quiet = await r.poller.runCycle();
@@ -278,7 +278,7 @@ describe('poll cycle', () => {
     }
     const r = await rig({ portal, clock, chats, store });
     await r.poller.runCycle();
-    r.clock.advance(MINUTE_MS);
+    await r.clock.advance(MINUTE_MS);
     portal.calls.length = 0;
     const writesBefore = store.writeCount;
     const started = performance.now();
@@ -297,7 +297,7 @@ describe('poll cycle', () => {
     const r = await rig();
     await r.poller.runCycle();
     r.portal.fail('changedCases', 'bad-payload', 1);
-    r.clock.advance(MINUTE_MS);
+    await r.clock.advance(MINUTE_MS);
     const c1 = addComment(r.portal, r.clock, '00000111');
     r.portal.calls.length = 0;
     await r.poller.runCycle();
@@ -306,32 +306,32 @@ describe('poll cycle', () => {
     assert.equal(r.portal.count('getCase'), 2);
     // While in fallback, the filter is not asked. Once the last read started well after the
     // case's last modification (the safety margin), an unchanged case costs getCase only.
-    r.clock.advance(MINUTE_MS);
+    await r.clock.advance(MINUTE_MS);
     await r.poller.runCycle();
-    r.clock.advance(MINUTE_MS);
+    await r.clock.advance(MINUTE_MS);
     await r.poller.runCycle();
-    r.clock.advance(MINUTE_MS);
+    await r.clock.advance(MINUTE_MS);
     r.portal.calls.length = 0;
     await r.poller.runCycle();
     assert.equal(r.portal.count('changedCases'), 0);
     assert.equal(r.portal.count('getCase'), 2);
     assert.equal(r.portal.count('listComments'), 0);
     // A comment on a case is still found (lastModifiedAt moved).
-    r.clock.advance(MINUTE_MS);
+    await r.clock.advance(MINUTE_MS);
     const c2 = addComment(r.portal, r.clock, '00000222');
     await r.poller.runCycle();
     assert.deepEqual(commentIds(r), [c1.id, c2.id]);
     // After an hour the filter is tried again; failing again is not logged again.
     r.portal.fail('changedCases', 'transient', 1);
-    r.clock.advance(61 * MINUTE_MS);
+    await r.clock.advance(61 * MINUTE_MS);
     r.portal.calls.length = 0;
     await r.poller.runCycle();
     assert.equal(r.portal.count('changedCases'), 1);
     assert.equal(r.logs.count(/changed-cases filter failed/), 1);
     // Once it works again, a quiet cycle is one request again.
-    r.clock.advance(61 * MINUTE_MS);
+    await r.clock.advance(61 * MINUTE_MS);
     await r.poller.runCycle();
-    r.clock.advance(MINUTE_MS);
+    await r.clock.advance(MINUTE_MS);
     r.portal.calls.length = 0;
     await r.poller.runCycle();
     assert.equal(r.portal.calls.length, 1);
@@ -341,11 +341,11 @@ describe('poll cycle', () => {
   it('asks the filter again the cycle after a transient failure', async () => {
     const r = await rig();
     await r.poller.runCycle();
-    r.clock.advance(MINUTE_MS);
+    await r.clock.advance(MINUTE_MS);
     r.portal.fail('changedCases', 'transient', 1);
     await r.poller.runCycle();
     // One flaky answer costs one cycle of per-case polling, not an hour of it.
-    r.clock.advance(MINUTE_MS);
+    await r.clock.advance(MINUTE_MS);
     r.portal.calls.length = 0;
     await r.poller.runCycle();
     assert.deepEqual(
@@ -357,7 +357,7 @@ describe('poll cycle', () => {
   it('finds a comment written in the same second as the case was last read', async () => {
     const r = await rig();
     await r.poller.runCycle();
-    r.clock.advance(MINUTE_MS);
+    await r.clock.advance(MINUTE_MS);
     const c1 = addComment(r.portal, r.clock, '00000111');
     await r.poller.runCycle();
     assert.deepEqual(commentIds(r), [c1.id]);
@@ -367,7 +367,7 @@ describe('poll cycle', () => {
     const sameSecond = kase.lastModifiedAt;
     const c2 = addComment(r.portal, r.clock, '00000111', { createdAt: sameSecond });
     kase.lastModifiedAt = sameSecond;
-    r.clock.advance(MINUTE_MS);
+    await r.clock.advance(MINUTE_MS);
     const stats = await r.poller.runCycle();
     assert.equal(stats.fullSweep, false);
     assert.deepEqual(commentIds(r), [c1.id, c2.id]);
@@ -383,7 +383,7 @@ describe('poll cycle', () => {
     });
     await r.poller.runCycle();
     r.portal.validCredentials.delete('token-a');
-    r.clock.advance(MINUTE_MS);
+    await r.clock.advance(MINUTE_MS);
     const stats = await r.poller.runCycle();
     assert.equal(stats.storeWrites, 1);
     const state = r.store.read();
@@ -395,7 +395,7 @@ describe('poll cycle', () => {
     assert.match(notices[0]!.text!, /\/setup/);
     assert.ok(chat(r, 1).credentialRejectedNotifiedAt);
     // Later cycles do not ask the portal with that credential, and say nothing more.
-    r.clock.advance(MINUTE_MS);
+    await r.clock.advance(MINUTE_MS);
     r.portal.calls.length = 0;
     await r.poller.runCycle();
     assert.equal(r.portal.calls.filter((c) => c.credential === 'token-a').length, 0);
@@ -416,14 +416,14 @@ describe('poll cycle', () => {
   it('tells the chat once when a case is no longer visible, and stops polling it', async () => {
     const r = await rig({ poll: { fullSweepEvery: 2 } });
     await r.poller.runCycle();
-    r.clock.advance(MINUTE_MS);
+    await r.clock.advance(MINUTE_MS);
     const kase = r.portal.cases.get('00000222')!;
     kase.visibleTo = ['someone-else'];
     kase.lastModifiedAt = new Date(r.clock.now()).toISOString();
     // The filter lists only visible cases: the next sweep finds out.
     await r.poller.runCycle();
     assert.equal(outbox(r).length, 0);
-    r.clock.advance(MINUTE_MS);
+    await r.clock.advance(MINUTE_MS);
     await r.poller.runSweep();
     const sub = chat(r, 1001).subscriptions['00000222']!;
     assert.ok(sub.notVisibleAt);
@@ -434,7 +434,7 @@ describe('poll cycle', () => {
     // Neither normal cycles nor sweeps ask for it again, and the chat is not told twice.
     r.portal.calls.length = 0;
     for (let i = 0; i < 3; i++) {
-      r.clock.advance(MINUTE_MS);
+      await r.clock.advance(MINUTE_MS);
       await r.poller.runCycle();
       await r.poller.runSweep();
     }
@@ -449,16 +449,16 @@ describe('poll cycle', () => {
   it('pauses a rate-limited credential for the time the portal asked, then catches up', async () => {
     const r = await rig();
     await r.poller.runCycle();
-    r.clock.advance(MINUTE_MS);
+    await r.clock.advance(MINUTE_MS);
     const c1 = addComment(r.portal, r.clock, '00000111');
     r.portal.fail('changedCases', 'rate-limited', 1); // MemoryPortal: retryAfterMs 1000
     await r.poller.runCycle();
     assert.equal(outbox(r).length, 0);
     r.portal.calls.length = 0;
-    r.clock.advance(500);
+    await r.clock.advance(500);
     await r.poller.runCycle();
     assert.equal(r.portal.calls.length, 0, 'still paused');
-    r.clock.advance(600);
+    await r.clock.advance(600);
     await r.poller.runCycle();
     assert.deepEqual(commentIds(r), [c1.id]);
   });
@@ -473,7 +473,7 @@ describe('poll cycle', () => {
     assert.equal(r.portal.calls.length, 1);
     assert.equal(stats.portalRequests, 1);
     // The read was cut short: it is done again once the pause is over.
-    r.clock.advance(1001);
+    await r.clock.advance(1001);
     r.portal.calls.length = 0;
     await r.poller.runCycle();
     assert.equal(r.portal.count('getCase'), 3);
@@ -483,27 +483,27 @@ describe('poll cycle', () => {
   it('backs off a failing case exponentially, polls the others, and delivers after recovery', async () => {
     const r = await rig();
     await r.poller.runCycle();
-    r.clock.advance(MINUTE_MS);
+    await r.clock.advance(MINUTE_MS);
     const c1 = addComment(r.portal, r.clock, '00000111');
     const c2 = addComment(r.portal, r.clock, '00000222');
     r.portal.fail('listComments', 'transient', 2, '00000111');
     await r.poller.runCycle();
     assert.deepEqual(commentIds(r), [c2.id]);
     // Within the first backoff (60 s) the case is not asked again.
-    r.clock.advance(30_000);
+    await r.clock.advance(30_000);
     r.portal.calls.length = 0;
     await r.poller.runCycle();
     assert.equal(r.portal.calls.filter((c) => c.caseNumber === '00000111').length, 0);
     // Due again: fetched directly although the filter no longer names it; fails a second time.
-    r.clock.advance(31_000);
+    await r.clock.advance(31_000);
     await r.poller.runCycle();
     assert.deepEqual(commentIds(r), [c2.id]);
     // Second backoff is 120 s.
-    r.clock.advance(61_000);
+    await r.clock.advance(61_000);
     r.portal.calls.length = 0;
     await r.poller.runCycle();
     assert.equal(r.portal.calls.filter((c) => c.caseNumber === '00000111').length, 0);
-    r.clock.advance(60_000);
+    await r.clock.advance(60_000);
     await r.poller.runCycle();
     assert.deepEqual(commentIds(r), [c2.id, c1.id]);
     assert.equal(r.logs.count(/portal request failed/), 2);
@@ -523,7 +523,7 @@ describe('poll cycle', () => {
       }),
     });
     await r.poller.runCycle();
-    r.clock.advance(MINUTE_MS);
+    await r.clock.advance(MINUTE_MS);
     const c1 = addComment(r.portal, r.clock, '00000111');
     addComment(r.portal, r.clock, '00000222');
     during = async () => {
@@ -553,7 +553,7 @@ describe('poll cycle', () => {
   it('notifies a status change and a closing, and ends the polling of a closed case', async () => {
     const r = await rig();
     await r.poller.runCycle();
-    r.clock.advance(MINUTE_MS);
+    await r.clock.advance(MINUTE_MS);
     const k1 = r.portal.cases.get('00000111')!;
     k1.status = 'Waiting on Customer';
     k1.lastModifiedAt = new Date(r.clock.now()).toISOString();
@@ -574,7 +574,7 @@ describe('poll cycle', () => {
     assert.equal(subs['00000111']!.status, 'Waiting on Customer');
     assert.equal(subs['00000222']!.closed, true);
     // The closed case is no longer polled (the subscription ends once "closed" is delivered).
-    r.clock.advance(MINUTE_MS);
+    await r.clock.advance(MINUTE_MS);
     k2.lastModifiedAt = new Date(r.clock.now()).toISOString();
     r.portal.calls.length = 0;
     await r.poller.runCycle();
@@ -584,7 +584,7 @@ describe('poll cycle', () => {
   it('keeps polling a closed case with poll.keepClosedCases and reports its reopening', async () => {
     const r = await rig({ poll: { keepClosedCases: true } });
     await r.poller.runCycle();
-    r.clock.advance(MINUTE_MS);
+    await r.clock.advance(MINUTE_MS);
     const k = r.portal.cases.get('00000111')!;
     k.status = 'Closed';
     k.closed = true;
@@ -594,7 +594,7 @@ describe('poll cycle', () => {
       outbox(r).map((e) => e.kind),
       ['closed'],
     );
-    r.clock.advance(MINUTE_MS);
+    await r.clock.advance(MINUTE_MS);
     k.status = 'Waiting on Red Hat';
     k.closed = false;
     k.lastModifiedAt = new Date(r.clock.now()).toISOString();
@@ -625,14 +625,14 @@ describe('poll cycle', () => {
   it('reports a case the portal answers with a broken payload, and retries it later', async () => {
     const r = await rig();
     await r.poller.runCycle();
-    r.clock.advance(MINUTE_MS);
+    await r.clock.advance(MINUTE_MS);
     addComment(r.portal, r.clock, '00000111');
     r.portal.fail('getCase', 'bad-payload', 1, '00000111');
     const stats = await r.poller.runCycle();
     assert.equal(stats.portalFailures, 1);
     assert.equal(r.reporter.reports.length, 1);
     assert.equal(r.reporter.reports[0]!.component, 'poller');
-    r.clock.advance(2 * MINUTE_MS);
+    await r.clock.advance(2 * MINUTE_MS);
     await r.poller.runCycle();
     assert.equal(commentIds(r).length, 1);
   });
@@ -662,7 +662,7 @@ describe('poll cycle', () => {
     };
     const r = await rig({ portal, clock, chats, store: slow });
     await r.poller.runCycle();
-    r.clock.advance(MINUTE_MS);
+    await r.clock.advance(MINUTE_MS);
     for (const c of chats) addComment(portal, clock, c.cases[0]!);
     const stats = await r.poller.runCycle();
     assert.equal(stats.enqueued, 10);
@@ -698,7 +698,7 @@ describe('poll cycle', () => {
       ],
     });
     await r.poller.runCycle();
-    r.clock.advance(MINUTE_MS);
+    await r.clock.advance(MINUTE_MS);
     const good = addComment(portal, clock, '00000111');
     const held = addComment(portal, clock, '00000222');
     const stats = await r.poller.runCycle();
@@ -707,7 +707,7 @@ describe('poll cycle', () => {
     assert.equal(r.reporter.reports.filter((x) => x.component === 'store').length >= 1, true);
     // The refused outcome did not advance `since`: once the store accepts, it is found again.
     poisoned = false;
-    r.clock.advance(5 * MINUTE_MS);
+    await r.clock.advance(5 * MINUTE_MS);
     await r.poller.runCycle();
     assert.deepEqual(commentIds(r), [good.id, held.id]);
   });
@@ -770,7 +770,7 @@ describe('sweep', () => {
   it('reads each followed case with one request, and its comments only when something moved', async () => {
     const r = await rig();
     await r.poller.runCycle();
-    r.clock.advance(5 * MINUTE_MS);
+    await r.clock.advance(5 * MINUTE_MS);
     r.portal.calls.length = 0;
     const quiet = await r.poller.runSweep();
     assert.equal(r.portal.count('getCase'), 2);
@@ -787,7 +787,7 @@ describe('sweep', () => {
     r.portal.cases.get('00000222')!.lastModifiedAt = new Date(
       r.clock.now() - 10 * MINUTE_MS,
     ).toISOString();
-    r.clock.advance(MINUTE_MS);
+    await r.clock.advance(MINUTE_MS);
     await r.poller.runCycle();
     assert.deepEqual(commentIds(r), [], 'the filter missed it');
     r.portal.calls.length = 0;
@@ -800,7 +800,7 @@ describe('sweep', () => {
   it('finds a comment whose case did not move, from the comments the case answer embeds', async () => {
     const r = await rig();
     await r.poller.runCycle();
-    r.clock.advance(5 * MINUTE_MS);
+    await r.clock.advance(5 * MINUTE_MS);
     const yesterday = r.portal.cases.get('00000111')!.lastModifiedAt;
     const c1 = addComment(r.portal, r.clock, '00000111');
     r.portal.cases.get('00000111')!.lastModifiedAt = yesterday;
@@ -826,7 +826,7 @@ describe('sweep', () => {
       wrapClient: h.wrap,
     });
     await r.poller.runCycle();
-    r.clock.advance(5 * MINUTE_MS);
+    await r.clock.advance(5 * MINUTE_MS);
     h.hold();
     const sweep = r.poller.runSweep();
     // Two sweep requests hang (its half of the four slots); its other cases wait behind them.
@@ -867,7 +867,7 @@ describe('sweep', () => {
       ],
     });
     await r.poller.runCycle();
-    r.clock.advance(5 * MINUTE_MS);
+    await r.clock.advance(5 * MINUTE_MS);
     // Only token-a's cases are swept from here: token-b is checked by the cycle.
     for (const n of ['00000111', '00000222', '00000333']) addComment(r.portal, r.clock, n);
     r.portal.calls.length = 0;
@@ -905,7 +905,7 @@ describe('sweep', () => {
       }),
     });
     await r.poller.runCycle();
-    r.clock.advance(5 * MINUTE_MS);
+    await r.clock.advance(5 * MINUTE_MS);
     const g = gate();
     late = { hold: g.opened };
     const before = readsDone;
@@ -915,7 +915,7 @@ describe('sweep', () => {
     const k = r.portal.cases.get('00000111')!;
     k.status = 'Waiting on Customer';
     k.lastModifiedAt = new Date(r.clock.now()).toISOString();
-    r.clock.advance(MINUTE_MS);
+    await r.clock.advance(MINUTE_MS);
     await r.poller.runCycle();
     assert.deepEqual(
       outbox(r).map((e) => [e.kind, e.text]),
@@ -936,7 +936,7 @@ describe('sweep', () => {
       wrapClient: h.wrap,
     });
     await r.poller.runCycle();
-    r.clock.advance(5 * MINUTE_MS);
+    await r.clock.advance(5 * MINUTE_MS);
     h.hold();
     const abort = new AbortController();
     r.portal.calls.length = 0;
@@ -977,15 +977,15 @@ describe('restart', () => {
   it('after a clean stop, asks the filter what changed meanwhile and finds what was written while down', async () => {
     const r = await rig();
     await r.poller.runCycle();
-    r.clock.advance(MINUTE_MS);
+    await r.clock.advance(MINUTE_MS);
     await r.poller.runCycle();
     await r.poller.checkpoint();
     const saved = Object.values(r.store.read().credentials)[0]?.checkedAt;
     assert.equal(saved, new Date(r.clock.now()).toISOString());
     // Down for an hour; a comment arrives meanwhile.
-    r.clock.advance(30 * MINUTE_MS);
+    await r.clock.advance(30 * MINUTE_MS);
     const c1 = addComment(r.portal, r.clock, '00000222');
-    r.clock.advance(30 * MINUTE_MS);
+    await r.clock.advance(30 * MINUTE_MS);
     r.portal.calls.length = 0;
     const first = await restarted(r).runCycle();
     assert.equal(first.fullSweep, false);
@@ -999,7 +999,7 @@ describe('restart', () => {
   it('after a crash (no checkpoint), reads every case in full', async () => {
     const r = await rig();
     await r.poller.runCycle();
-    r.clock.advance(MINUTE_MS);
+    await r.clock.advance(MINUTE_MS);
     r.portal.calls.length = 0;
     const first = await restarted(r).runCycle();
     assert.equal(first.fullSweep, true);
@@ -1014,7 +1014,7 @@ describe('restart', () => {
     const writes = r.store.writeCount;
     await r.poller.checkpoint();
     assert.equal(r.store.writeCount, writes, 'the same checkpoint is not written again');
-    r.clock.advance(-60 * MINUTE_MS);
+    await r.clock.advance(-60 * MINUTE_MS);
     r.portal.calls.length = 0;
     const first = await restarted(r).runCycle();
     assert.equal(first.fullSweep, true);

@@ -112,7 +112,7 @@ describe('poller log lines', () => {
     });
     const cycle = await poller.runCycle();
     const sweep = await poller.runSweep();
-    const line = (msg: string) => logs.lines().find((l) => l.msg === msg);
+    const line = (msg: string) => logs.records().find((l) => l.msg === msg);
     assert.deepEqual(cycleStatsSchema.parse(line(CYCLE_DONE_MSG)), cycle);
     assert.deepEqual(sweepStatsSchema.parse(line(SWEEP_DONE_MSG)), sweep);
   });

@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkHeartbeat, heartbeatPathFrom } from '../../src/healthcheck.js';
 import { createScheduler, jitteredIntervalMs, writeHeartbeat } from '../../src/poller/scheduler.js';
-import { systemClock } from '../../src/domain.js';
-import { collectLogs, recordingReporter, tempDir, waitFor } from './_support.js';
+import { collectLogs, manualClock, recordingReporter, tempDir } from './_support.js';
 
 const HEALTHCHECK = fileURLToPath(new URL('../../src/healthcheck.ts', import.meta.url));
+const T0 = Date.parse('2026-03-01T12:00:00Z');
+const MINUTE_MS = 60_000;
 
 describe('scheduler', () => {
   it('jitters the interval by at most ±10 %', () => {
@@ -26,74 +26,110 @@ describe('scheduler', () => {
     assert.ok(jitteredIntervalMs(60_000, () => 0.999_999) > 65_990);
   });
 
-  it('never overlaps cycles, even when a cycle outlasts the interval', async () => {
+  it('never overlaps cycles: one that outlasts the interval is followed at once, not joined', async () => {
+    const clock = manualClock(T0);
     let running = 0;
     let maxRunning = 0;
-    let cycles = 0;
+    const starts: number[] = [];
     const scheduler = createScheduler({
-      intervalMs: 5,
+      intervalMs: MINUTE_MS,
       runCycle: async () => {
         running++;
         maxRunning = Math.max(maxRunning, running);
-        await new Promise((resolve) => setTimeout(resolve, 25));
+        starts.push(clock.now());
+        // Each cycle takes a minute and a half: longer than the interval.
+        await clock.sleep(90_000);
         running--;
-        cycles++;
       },
       logger: collectLogs('warn').logger,
       reporter: recordingReporter(),
-      clock: systemClock,
-    });
-    scheduler.start();
-    scheduler.start(); // a second start is ignored
-    await waitFor(() => cycles >= 4);
-    await scheduler.stop();
-    assert.equal(maxRunning, 1);
-  });
-
-  it('runs one cycle per interval', async () => {
-    const starts: number[] = [];
-    const scheduler = createScheduler({
-      intervalMs: 60,
-      runCycle: async () => {
-        starts.push(Date.now());
-      },
-      logger: collectLogs('warn').logger,
-      reporter: recordingReporter(),
-      clock: systemClock,
+      clock,
       random: () => 0.5,
     });
     scheduler.start();
-    await waitFor(() => starts.length >= 3);
-    await scheduler.stop();
-    const gaps = starts.slice(1).map((t, i) => t - starts[i]!);
-    for (const g of gaps) assert.ok(g >= 55 && g < 400, `gap ${g} ms`);
+    scheduler.start(); // a second start is ignored
+    await clock.flush();
+    await clock.advance(MINUTE_MS);
+    assert.deepEqual(starts, [T0], 'no second cycle while the first runs');
+    await clock.advance(30_000);
+    await clock.advance(90_000);
+    assert.deepEqual(starts, [T0, T0 + 90_000, T0 + 180_000], 'each starts when the last ended');
+    const stopping = scheduler.stop();
+    await clock.advance(90_000);
+    await stopping;
+    assert.deepEqual(starts, [T0, T0 + 90_000, T0 + 180_000]);
+    assert.equal(maxRunning, 1);
+  });
+
+  it('runs one cycle per jittered interval, measured start to start', async () => {
+    const clock = manualClock(T0);
+    const starts: number[] = [];
+    // 0.5 keeps the interval as it is; 0 shortens it by the full 10 %.
+    const randoms = [0.5, 0, 0.5];
+    const scheduler = createScheduler({
+      intervalMs: MINUTE_MS,
+      runCycle: async () => {
+        starts.push(clock.now());
+        await clock.sleep(10_000); // the cycle's own duration counts into the interval
+      },
+      logger: collectLogs('warn').logger,
+      reporter: recordingReporter(),
+      clock,
+      random: () => randoms.shift() ?? 0.5,
+    });
+    scheduler.start();
+    await clock.advance(10_000);
+    assert.deepEqual(
+      clock.pending(),
+      [T0 + MINUTE_MS],
+      'sleeps until one interval after the start',
+    );
+    await clock.advance(MINUTE_MS - 10_000 - 1);
+    assert.deepEqual(starts, [T0]);
+    await clock.advance(1);
+    assert.deepEqual(starts, [T0, T0 + MINUTE_MS]);
+    await clock.advance(MINUTE_MS);
+    assert.deepEqual(starts, [T0, T0 + MINUTE_MS, T0 + MINUTE_MS + 54_000]);
+    const stopping = scheduler.stop();
+    await clock.advance(10_000);
+    await stopping;
   });
 
   it('wakes from its sleep at once on stop', async () => {
+    const clock = manualClock(T0);
     let cycles = 0;
     const scheduler = createScheduler({
-      intervalMs: 60_000,
+      intervalMs: MINUTE_MS,
       runCycle: async () => {
         cycles++;
       },
       logger: collectLogs('warn').logger,
       reporter: recordingReporter(),
-      clock: systemClock,
+      clock,
     });
     scheduler.start();
-    await waitFor(() => cycles === 1);
-    const started = Date.now();
-    await scheduler.stop();
-    assert.ok(Date.now() - started < 200);
+    await clock.sleeping();
+    let stopped = false;
+    void scheduler.stop().then(() => {
+      stopped = true;
+    });
+    await clock.flush();
+    assert.equal(stopped, true, 'stop() waited for the sleep to end');
+    assert.deepEqual(clock.pending(), [], 'the sleep was ended, not left behind');
+    assert.equal(clock.now(), T0);
+    await clock.advance(10 * MINUTE_MS);
     assert.equal(cycles, 1);
   });
 
   it('lets the cycle in progress finish on stop, then runs no other', async () => {
+    const clock = manualClock(T0);
     let release: (() => void) | undefined;
+    let started = 0;
     let finished = 0;
     const scheduler = createScheduler({
-      intervalMs: 1,
+      intervalMs: MINUTE_MS,
       runCycle: async () => {
+        started++;
         await new Promise<void>((resolve) => {
           release = resolve;
         });
@@ -101,33 +137,44 @@ describe('scheduler', () => {
       },
       logger: collectLogs('warn').logger,
       reporter: recordingReporter(),
-      clock: systemClock,
+      clock,
     });
     scheduler.start();
-    await waitFor(() => release);
-    const stopping = scheduler.stop();
+    await clock.flush();
+    let stopped = false;
+    const stopping = scheduler.stop().then(() => {
+      stopped = true;
+    });
+    await clock.flush();
+    assert.equal(stopped, false, 'stop() waits for the cycle in progress');
     release!();
     await stopping;
     assert.equal(finished, 1);
+    await clock.advance(10 * MINUTE_MS);
+    assert.equal(started, 1);
+    assert.deepEqual(clock.pending(), []);
   });
 
-  it('survives a failing cycle: logs it, reports it, and runs the next', async () => {
-    let cycles = 0;
+  it('survives a failing cycle: logs it, reports it, and runs the next on time', async () => {
+    const clock = manualClock(T0);
+    const starts: number[] = [];
     const logs = collectLogs('warn');
     const reporter = recordingReporter();
     const scheduler = createScheduler({
-      intervalMs: 1,
+      intervalMs: MINUTE_MS,
       runCycle: async () => {
-        cycles++;
-        if (cycles === 1) throw new Error('portal exploded');
+        starts.push(clock.now());
+        if (starts.length === 1) throw new Error('portal exploded');
       },
       logger: logs.logger,
       reporter,
-      clock: systemClock,
+      clock,
+      random: () => 0.5,
     });
+    after(() => scheduler.stop());
     scheduler.start();
-    await waitFor(() => cycles >= 3);
-    await scheduler.stop();
+    await clock.advance(2 * MINUTE_MS);
+    assert.deepEqual(starts, [T0, T0 + MINUTE_MS, T0 + 2 * MINUTE_MS]);
     assert.equal(reporter.reports.length, 1);
     assert.equal(reporter.reports[0]!.component, 'poller');
     assert.equal(logs.count(/poll cycle failed/), 1);
@@ -137,6 +184,7 @@ describe('scheduler', () => {
     const dir = await tempDir();
     after(() => dir.remove());
     const path = join(dir.path, 'data', 'heartbeat');
+    const clock = manualClock(Date.parse('2026-03-01T12:00:00Z'));
     let cycles = 0;
     const scheduler = createScheduler({
       intervalMs: 30_000,
@@ -146,18 +194,22 @@ describe('scheduler', () => {
       },
       logger: collectLogs('warn').logger,
       reporter: recordingReporter(),
-      clock: { now: () => Date.parse('2026-03-01T12:00:00Z') },
+      clock,
       heartbeatPath: path,
+      random: () => 0.5,
     });
+    after(() => scheduler.stop());
+    const heartbeat = async () => JSON.parse(await readFile(path, 'utf8')) as unknown;
     scheduler.start();
-    await waitFor(() => existsSync(path), 2000);
+    // The loop sleeps only once the heartbeat is written (a real file: its I/O is awaited).
+    await clock.sleeping();
+    assert.deepEqual(await heartbeat(), { at: '2026-03-01T12:00:00.000Z', intervalSeconds: 30 });
+    await clock.advance(30_000);
+    await clock.sleeping();
+    assert.deepEqual(await heartbeat(), { at: '2026-03-01T12:00:30.000Z', intervalSeconds: 30 });
     await scheduler.stop();
-    assert.deepEqual(JSON.parse(await readFile(path, 'utf8')), {
-      at: '2026-03-01T12:00:00.000Z',
-      intervalSeconds: 30,
-    });
     assert.deepEqual(await readdir(join(dir.path, 'data')), ['heartbeat'], 'no temp file left');
-    assert.equal(cycles, 1);
+    assert.equal(cycles, 2);
   });
 });
 

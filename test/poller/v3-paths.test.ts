@@ -95,7 +95,7 @@ async function rig(cases: CaseNumber[], options: { v3RestIds?: 'distinct' } = {}
     reporter,
     delivered,
     async cycle() {
-      clock.advance(MINUTE);
+      await clock.advance(MINUTE);
       fake.advanceTime(MINUTE);
       fake.resetCounters();
       const writes = store.writeCount;
@@ -191,7 +191,7 @@ describe('poller on the v3 paths', () => {
 
     r.fake.unretire('graphql');
     r.fake.setGraphqlSchema({});
-    r.clock.advance(REPROBE_MS);
+    await r.clock.advance(REPROBE_MS);
     await r.cycle();
     r.comment('01234567', 'four');
     await r.cycle();
@@ -205,9 +205,9 @@ describe('poller on the v3 paths', () => {
     await r.poller.runCycle();
     assert.equal(r.store.read().outbox.length, 1);
     r.fake.retire('graphql');
-    r.clock.advance(MINUTE);
+    await r.clock.advance(MINUTE);
     await r.poller.runCycle();
-    r.clock.advance(MINUTE);
+    await r.clock.advance(MINUTE);
     await r.poller.runCycle();
     assert.equal(r.store.read().outbox.length, 1);
   });
@@ -234,7 +234,7 @@ describe('poller on the v3 paths', () => {
     r.fake.retire('graphql', 410);
     r.fake.retire('v3', 404);
     for (let i = 0; i < 4; i++) {
-      r.clock.advance(30 * MINUTE);
+      await r.clock.advance(30 * MINUTE);
       await r.cycle();
     }
     const state = r.store.read();
@@ -247,7 +247,7 @@ describe('poller on the v3 paths', () => {
     assert.match(String(gone[0]?.error), /tickets-pushbot check/);
     r.fake.unretire('graphql');
     r.fake.unretire('v3');
-    r.clock.advance(REPROBE_MS);
+    await r.clock.advance(REPROBE_MS);
     r.comment('01234567', 'back');
     await r.cycle();
     await r.cycle();
@@ -259,7 +259,7 @@ describe('poller on the v3 paths', () => {
     await r.cycle();
     r.fake.fail({ endpoint: 'graphql', body: 'access-denied', times: 100 });
     for (let i = 0; i < 6; i++) {
-      r.clock.advance(10 * MINUTE);
+      await r.clock.advance(10 * MINUTE);
       await r.cycle();
     }
     const reports = r.reporter.reports.filter((x) => x.context?.failuresInARow !== undefined);

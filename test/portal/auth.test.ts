@@ -47,10 +47,10 @@ describe('offline token authentication', () => {
     const clock = manualClock(fake.now());
     const client = makeFactory({ fake, api: 'hydra', clock }).create(credential('offline-token'));
     await client.getCase(CASE);
-    clock.advance(TTL_SECONDS * 1000 - ACCESS_TOKEN_REFRESH_MARGIN_MS - 1000);
+    await clock.advance(TTL_SECONDS * 1000 - ACCESS_TOKEN_REFRESH_MARGIN_MS - 1000);
     await client.getCase(CASE);
     assert.equal(fake.count({ endpoint: 'token' }), 1, 'still inside the lifetime minus margin');
-    clock.advance(2000);
+    await clock.advance(2000);
     await client.getCase(CASE);
     assert.equal(fake.count({ endpoint: 'token' }), 2, 'refreshed within the last minute');
     assert.equal(fake.count({ endpoint: 'case', status: 401 }), 0, 'no call was refused');

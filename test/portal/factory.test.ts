@@ -1,4 +1,4 @@
-// The factory's links, the filter's paging, and what every request carries.
+// The filter's paging, and what every request carries.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
@@ -9,39 +9,6 @@ import {
 } from '../../src/portal/pagination.js';
 import { startFakePortal } from '../_helpers/fake-portal.js';
 import { USER, credential, makeFactory } from './helpers.js';
-
-const FAKE_URLS = {
-  hydraBaseUrl: 'http://127.0.0.1:9/support/v1',
-  strataBaseUrl: 'http://127.0.0.1:9/rs',
-  tokenUrl: 'http://127.0.0.1:9/token',
-};
-
-describe('portal links', () => {
-  it('fills the case and comment templates from the configuration', () => {
-    const factory = makeFactory({ fake: FAKE_URLS, api: 'hydra' });
-    assert.equal(
-      factory.caseUrl('00012345'),
-      'https://access.redhat.com/support/cases/#/case/00012345',
-    );
-    assert.equal(
-      factory.commentUrl('00012345', 'a0a6R0000000001QAX'),
-      'https://access.redhat.com/support/cases/#/case/00012345?commentId=a0a6R0000000001QAX',
-    );
-  });
-
-  it('URL-encodes the values it puts into a template, every time they appear', () => {
-    const factory = makeFactory({
-      fake: FAKE_URLS,
-      api: 'strata',
-      portal: {
-        caseUrlTemplate: 'https://portal.example/{caseNumber}/again/{caseNumber}',
-        commentUrlTemplate: 'https://portal.example/c/{caseNumber}#{commentId}',
-      },
-    });
-    assert.equal(factory.caseUrl('12 34'), 'https://portal.example/12%2034/again/12%2034');
-    assert.equal(factory.commentUrl('1', 'a&b=c'), 'https://portal.example/c/1#a%26b%3Dc');
-  });
-});
 
 /** A filter endpoint over an in-memory list the test may change between pages. */
 function pager(list: string[], options: { total?: boolean; ignoreOffset?: boolean } = {}) {

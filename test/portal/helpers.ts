@@ -1,10 +1,11 @@
 // Shared set-up for the portal tests: a factory wired to the fake portal, a logger whose
-// lines are captured verbatim (no scrubbing, so a leak in portal/ is visible), fixtures.
+// lines are captured verbatim (no scrubbing, so a leak in portal/ is visible), fixtures, and
+// the suite's manual clock (test/_helpers/clock.ts), re-exported here.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { Config, Env, LogLevel } from '../../src/config.js';
 import type { Clock } from '../../src/domain.js';
-import { createLogger, type Logger } from '../../src/logger.js';
+import type { Logger } from '../../src/logger.js';
 import { createPortalClientFactory } from '../../src/portal/index.js';
 import {
   isPortalError,
@@ -14,7 +15,10 @@ import {
   type PortalErrorKind,
 } from '../../src/portal/types.js';
 import type { FakePortal } from '../_helpers/fake-portal.js';
+import { collectLogs, NO_SCRUBBING, type LogCollector } from '../_helpers/logs.js';
 import { waitUntil } from '../_helpers/wait.js';
+
+export { manualClock } from '../_helpers/clock.js';
 
 export type Api = Config['portal']['api'];
 export type CredentialKind = PortalCredential['kind'];
@@ -55,25 +59,9 @@ export function readFixture(path: string): string {
   return readFileSync(new URL(`./fixtures/${path}`, import.meta.url), 'utf8');
 }
 
-/** A logger that keeps every line as written, without the production scrubber. */
-export function captureLogger(level: LogLevel = 'debug'): { logger: Logger; lines: string[] } {
-  const lines: string[] = [];
-  const logger = createLogger({
-    level,
-    scrubber: { add: () => undefined, scrub: (text) => text },
-    destination: { write: (line: string) => lines.push(line) },
-  });
-  return { logger, lines };
-}
-
-export function manualClock(start: number): Clock & { advance(ms: number): void } {
-  let now = start;
-  return {
-    now: () => now,
-    advance(ms) {
-      now += ms;
-    },
-  };
+/** The suite's log collector without the production scrubber: a leak in portal/ shows. */
+export function captureLogger(level: LogLevel = 'debug'): LogCollector {
+  return collectLogs({ level, scrubber: NO_SCRUBBING });
 }
 
 export function portalConfig(

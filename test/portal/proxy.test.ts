@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { proxyForUrl } from '../../src/portal/proxy.js';
+import { proxyForUrl } from '../../src/lib/proxy.js';
 import { startFakePortal, type FakePortal } from '../_helpers/fake-portal.js';
 import { APIS, USER, credential, makeFactory, rejectsWithKind } from './helpers.js';
 

@@ -137,9 +137,9 @@ describe('v3 client: paths, probing and errors', () => {
     const comments = await client.listComments('01234567');
     assert.equal(comments.length, 3);
     fake.unretire('graphql');
-    clock.advance(REPROBE_MS - 1);
+    await clock.advance(REPROBE_MS - 1);
     assert.equal(client.readMode().kind, 'per-case', 'not before the hour');
-    clock.advance(1);
+    await clock.advance(1);
     assert.equal(client.readMode().kind, 'batch');
     const read = await client.readCases(['01234567']);
     assert.equal(read.mode.path, 'graphql');

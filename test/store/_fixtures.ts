@@ -1,11 +1,7 @@
-// Shared pieces of the store tests: temp folders, a log collector, sample state, child processes.
+// Shared pieces of the store tests: sample state, child processes, and the suite's temp folders
+// and log collector (test/_helpers/), re-exported here.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createLogger, type Logger } from '../../src/logger.js';
-import { createSecretScrubber } from '../../src/secrets.js';
 import type {
   ChatState,
   CredentialState,
@@ -17,25 +13,8 @@ import { waitUntil } from '../_helpers/wait.js';
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const CHILD_SCRIPT = fileURLToPath(new URL('./_open-store-child.ts', import.meta.url));
 
-export async function makeTempDir(): Promise<{ dir: string; remove: () => Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), 'pushbot-store-'));
-  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
-}
-
-export interface LogCollector {
-  logger: Logger;
-  lines: string[];
-}
-
-export function collectLogs(): LogCollector {
-  const lines: string[] = [];
-  const logger = createLogger({
-    level: 'debug',
-    scrubber: createSecretScrubber(),
-    destination: { write: (line: string) => lines.push(line) },
-  });
-  return { logger, lines };
-}
+export { collectLogs, type LogCollector } from '../_helpers/logs.js';
+export { tempDir } from '../_helpers/temp-dir.js';
 
 const CREATED_AT = '2024-05-01T10:00:00.000Z';
 

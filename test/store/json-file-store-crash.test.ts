@@ -11,7 +11,7 @@ import {
   collectLogs,
   counter,
   makeChat,
-  makeTempDir,
+  tempDir,
   startChild,
   waitFor,
   type Child,
@@ -62,7 +62,7 @@ describe('JSON file store: crashes', () => {
   const children: Child[] = [];
 
   beforeEach(async () => {
-    ({ dir, remove: removeDir } = await makeTempDir());
+    ({ path: dir, remove: removeDir } = await tempDir('pushbot-store-'));
     path = join(dir, 'db.json');
   });
   afterEach(async () => {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { openJsonFileStore } from '../../src/store/json-file-store.js';
 import { StoreError, type StateStore } from '../../src/store/store.js';
-import { collectLogs, makeChat, makeTempDir, waitFor, type LogCollector } from './_fixtures.js';
+import { collectLogs, makeChat, tempDir, waitFor, type LogCollector } from './_fixtures.js';
 
 /** The shortest stale time proper-lockfile accepts: keeps the waiting tests short. */
 const SHORT_STALE_MS = 2_000;
@@ -48,7 +48,7 @@ describe('JSON file store: taking over a held lock', () => {
   const children: ChildProcess[] = [];
 
   beforeEach(async () => {
-    ({ dir, remove: removeDir } = await makeTempDir());
+    ({ path: dir, remove: removeDir } = await tempDir('pushbot-store-'));
     path = join(dir, 'db.json');
   });
   afterEach(async () => {

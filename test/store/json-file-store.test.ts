@@ -13,7 +13,7 @@ import {
   makeChat,
   makeCredential,
   makeSubscription,
-  makeTempDir,
+  tempDir,
   startChild,
   waitFor,
 } from './_fixtures.js';
@@ -44,7 +44,7 @@ describe('JSON file store', () => {
   };
 
   beforeEach(async () => {
-    ({ dir, remove: removeDir } = await makeTempDir());
+    ({ path: dir, remove: removeDir } = await tempDir('pushbot-store-'));
     path = join(dir, 'db.json');
   });
   afterEach(async () => {

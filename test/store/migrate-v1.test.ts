@@ -3,8 +3,7 @@
 // Red Hat's v3 APIs (whose comment ids differ) the chats get the comments written since, and
 // none they already had.
 import assert from 'node:assert/strict';
-import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import { createCredentialVault } from '../../src/credentials.js';
@@ -16,6 +15,7 @@ import { openJsonFileStore } from '../../src/store/json-file-store.js';
 import { STATE_VERSION, parseState } from '../../src/store/schema.js';
 import { seenIds } from '../../src/store/seen.js';
 import { startFakePortal, type FakePortal } from '../_helpers/fake-portal.js';
+import { tempDir, type TempDir } from '../_helpers/temp-dir.js';
 import {
   collectLogs,
   manualClock,
@@ -43,10 +43,10 @@ interface PortalComment {
 
 describe('db.json written by the v1-era daemon', () => {
   let fake: FakePortal | undefined;
-  let dir: string | undefined;
+  let dir: TempDir | undefined;
   afterEach(async () => {
     await fake?.close();
-    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+    await dir?.remove();
     fake = undefined;
     dir = undefined;
   });
@@ -108,8 +108,8 @@ describe('db.json written by the v1-era daemon', () => {
 
   for (const path of ['graphql', 'rest'] as const) {
     it(`after the upgrade, the ${path} path delivers only the comments written since`, async () => {
-      dir = await mkdtemp(join(tmpdir(), 'pushbot-v1-era-'));
-      const dbPath = join(dir, 'db.json');
+      dir = await tempDir('pushbot-v1-era-');
+      const dbPath = join(dir.path, 'db.json');
       await copyFile(new URL('db.json', FIXTURE), dbPath);
       fake = await startFakePortal({ startTime: NOW, v3RestIds: 'distinct' });
       fake.addUser({ username: 'alice', offlineToken: ALICE_TOKEN });
@@ -158,7 +158,7 @@ describe('db.json written by the v1-era daemon', () => {
       });
       const delivered: string[] = [];
       for (let i = 0; i < 3; i++) {
-        clock.advance(60_000);
+        await clock.advance(60_000);
         await poller.runCycle();
         await store.update((d) => {
           for (const e of [...d.outbox]) {

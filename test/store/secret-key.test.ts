@@ -5,14 +5,14 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { SecretKeyError, loadOrCreateSecretKey } from '../../src/secret-key.js';
 import { createSecretBox } from '../../src/secrets.js';
-import { makeTempDir } from './_fixtures.js';
+import { tempDir } from './_fixtures.js';
 
 describe('secret key file', () => {
   let dir: string;
   let removeDir: () => Promise<void>;
 
   beforeEach(async () => {
-    ({ dir, remove: removeDir } = await makeTempDir());
+    ({ path: dir, remove: removeDir } = await tempDir('pushbot-store-'));
   });
   afterEach(() => removeDir());
 

@@ -8,13 +8,7 @@ import { openJsonFileStore } from '../../src/store/json-file-store.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import { STATE_VERSION, StateFormatError } from '../../src/store/schema.js';
 import type { StateStore } from '../../src/store/store.js';
-import {
-  collectLogs,
-  makeChat,
-  makeCredential,
-  makeSubscription,
-  makeTempDir,
-} from './_fixtures.js';
+import { collectLogs, makeChat, makeCredential, makeSubscription, tempDir } from './_fixtures.js';
 
 const box = createSecretBox('contract-test-key-material');
 
@@ -37,9 +31,9 @@ function jsonFileAdapter(): Adapter {
   return {
     name: 'JSON file store',
     async open() {
-      const temp = await makeTempDir();
+      const temp = await tempDir('pushbot-store-');
       removers.push(temp.remove);
-      return openJsonFileStore({ path: join(temp.dir, 'db.json'), logger: collectLogs().logger });
+      return openJsonFileStore({ path: join(temp.path, 'db.json'), logger: collectLogs().logger });
     },
     async cleanup() {
       await Promise.all(removers.splice(0).map((remove) => remove()));

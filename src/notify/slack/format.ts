@@ -1,6 +1,6 @@
 // Turns outbox entries into Slack Incoming Webhook payloads (Block Kit). Pure: no I/O, no clock,
-// no config. The content mirrors the Telegram messages of format.ts: same facts, same caps, the
-// comment body cut the same way (the chat's /length; 0 = privacy mode, no text at all).
+// no config. The content mirrors the Telegram messages of telegram/format.ts: same facts, same
+// caps, the comment body cut the same way (the chat's /length; 0 = privacy mode, no text at all).
 //
 // Escaping: Slack's mrkdwn gives meaning to `&`, `<` and `>` only (`<!channel>`, `<@U123>`,
 // `<url|label>`), so every dynamic string in a mrkdwn text goes through escapeMrkdwn() and the
@@ -16,9 +16,9 @@
 //
 // Links instead of buttons: a Block Kit button posted through an incoming webhook shows a warning
 // mark after a click unless the Slack app has interactivity configured; a mrkdwn link just opens.
-import type { Case, Comment } from '../domain.js';
-import type { OutboxEntry } from '../store/schema.js';
-import type { DeepReadonly } from '../store/store.js';
+import type { Case, Comment } from '../../domain.js';
+import type { OutboxEntry } from '../../store/schema.js';
+import type { DeepReadonly } from '../../store/store.js';
 import {
   AUTHOR_MAX_CHARS,
   cap,
@@ -32,7 +32,7 @@ import {
   SUMMARY_MAX_CHARS,
   truncate,
   WORD_BOUNDARY_LOOKBACK_CHARS,
-} from '../text.js';
+} from '../../text.js';
 
 /** Slack: a header block's plain_text, in characters. */
 export const SLACK_HEADER_MAX_CHARS = 150;
@@ -102,7 +102,7 @@ export function escapeMrkdwn(s: string): string {
 
 /**
  * The payload for an outbox entry, or the reason it cannot be built (a broken entry; the
- * notifier answers "rejected"). Mirrors telegram-notifier's messageFor().
+ * notifier answers "rejected"). Mirrors telegram/notifier.ts's messageFor().
  */
 export function formatSlackEntry(
   entry: DeepReadonly<OutboxEntry>,
@@ -319,7 +319,7 @@ export function slackLink(url: string, label: string): string | undefined {
   return `<${safeUrl}|${safeLabel}>`;
 }
 
-// ---- text hygiene (same rules as format.ts) ----
+// ---- text hygiene (same rules as telegram/format.ts) ----
 
 /** Cuts already-escaped mrkdwn without splitting an entity (&amp;), a link or a surrogate pair. */
 function capEscaped(s: string, max: number): string {

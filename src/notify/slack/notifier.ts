@@ -1,27 +1,27 @@
 // The Slack adapter of the Notifier port: opens the chat's sealed webhook, formats the outbox
-// entry with slack-format.ts, posts it under a pace of about one message per second per webhook,
-// and turns Slack's answer into a SendOutcome (slack-webhook.ts). Like the Telegram adapter it
+// entry with format.ts, posts it under a pace of about one message per second per webhook,
+// and turns Slack's answer into a SendOutcome (webhook.ts). Like the Telegram adapter it
 // decides nothing about retries: delivery does.
 //
 // Pacing: Slack allows about 1 message per second per incoming webhook, with short bursts, and
-// answers 429 with Retry-After beyond that. One lane of the keyed pacer (pacing.ts, p-queue) per
-// webhook, keyed by a hash of the URL so two chats mirroring into the same channel share one
-// pace: one request at a time, each starting at least minIntervalMs after the previous one
-// started. After a 429 the webhook is paused for Retry-After: other chats sharing it are
+// answers 429 with Retry-After beyond that. One lane of the keyed pacer (telegram/pacing.ts,
+// p-queue) per webhook, keyed by a hash of the URL so two chats mirroring into the same channel
+// share one pace: one request at a time, each starting at least minIntervalMs after the previous
+// one started. After a 429 the webhook is paused for Retry-After: other chats sharing it are
 // answered "retry" at once instead of earning a 429 of their own.
 //
 // Secrets: the webhook URL is opened only here, added to the scrubber before any use, and never
 // appears in a log line, an outcome reason or an error (reasons come from status codes only).
-import type { Config, Env } from '../config.js';
-import { systemClock, type Clock } from '../domain.js';
-import type { Logger } from '../logger.js';
-import type { PortalClientFactory } from '../portal/types.js';
-import type { SecretBox, SecretScrubber } from '../secrets.js';
-import type { ChatState } from '../store/schema.js';
-import type { DeepReadonly } from '../store/store.js';
-import type { Notifier, SendOptions, SendOutcome } from './notifier.js';
-import { createKeyedPacer } from './pacing.js';
-import { formatSlackEntry } from './slack-format.js';
+import type { Config, Env } from '../../config.js';
+import { systemClock, type Clock } from '../../domain.js';
+import type { Links } from '../../links.js';
+import type { Logger } from '../../logger.js';
+import type { SecretBox, SecretScrubber } from '../../secrets.js';
+import type { ChatState } from '../../store/schema.js';
+import type { DeepReadonly } from '../../store/store.js';
+import type { Notifier, SendOptions, SendOutcome } from '../notifier.js';
+import { createKeyedPacer } from '../telegram/pacing.js';
+import { formatSlackEntry } from './format.js';
 import {
   createWebhookPoster,
   outcomeOfAnswer,
@@ -29,7 +29,7 @@ import {
   webhookKey,
   webhookSecrets,
   type WebhookPoster,
-} from './slack-webhook.js';
+} from './webhook.js';
 
 /** About 1 message per second per webhook (Slack's documented rate for incoming webhooks). */
 export const SLACK_MIN_INTERVAL_MS = 1_000;
@@ -39,7 +39,7 @@ export interface SlackNotifierDeps {
   scrubber: SecretScrubber;
   logger: Logger;
   /** Builds the "Open case" and "Read the comment" links. */
-  portal: Pick<PortalClientFactory, 'caseUrl' | 'commentUrl'>;
+  links: Links;
   config: Pick<Config, 'notify' | 'poll' | 'slack'>;
   clock?: Clock;
   /** Proxy variables for the webhook calls (HTTPS_PROXY, NO_PROXY); default none. */
@@ -120,10 +120,10 @@ export function createSlackNotifier(deps: SlackNotifierDeps): SlackNotifier {
       const number = entry.case?.number;
       const payload = formatSlackEntry(entry, {
         maxCommentChars: chat.maxCommentChars ?? deps.config.notify.maxCommentChars,
-        caseUrl: number !== undefined ? deps.portal.caseUrl(number) : '',
+        caseUrl: number !== undefined ? deps.links.caseUrl(number) : '',
         commentUrl:
           number !== undefined && entry.comment
-            ? deps.portal.commentUrl(number, entry.comment.id)
+            ? deps.links.commentUrl(number, entry.comment.id)
             : '',
         unfollowedWhenClosed: !deps.config.poll.keepClosedCases,
       });

@@ -1,9 +1,9 @@
 // The Slack destination of a chat in the state, as plain functions on a draft (called inside
 // store.update(), which must stay synchronous). Fan-out (destinationsOf) and dropping a
 // destination's entries live in src/outbox/; disabling on a "disabled" outcome in delivery.ts;
-// the notice that tells the chat is slackDisabledNotice() in slack-webhook.ts.
-import { dropForDestination } from '../outbox/index.js';
-import type { ChatState, State } from '../store/schema.js';
+// the notice that tells the chat is slackDisabledNotice() in webhook.ts.
+import { dropForDestination } from '../../outbox/index.js';
+import type { ChatState, State } from '../../store/schema.js';
 
 /** Sets (or replaces) the chat's webhook, sealed; a replaced or disabled one is forgotten. */
 export function setSlackWebhook(chat: ChatState, sealedWebhook: string, nowIso: string): void {

@@ -14,15 +14,13 @@
 // allows the default port 443 alone). The tests' fake Slack is such an entry: an HTTPS server
 // on 127.0.0.1 and an ephemeral port, reached through the same code as hooks.slack.com.
 import { createHash } from 'node:crypto';
-import type { Agent } from 'node:http';
 import axios, { type AxiosInstance } from 'axios';
-import { HttpsProxyAgent } from 'https-proxy-agent';
-import type { Env } from '../config.js';
-import { systemClock, type Clock } from '../domain.js';
-import { proxyForUrl } from '../portal/proxy.js';
-import { escapeHtml } from './format.js';
-import type { SendOutcome } from './notifier.js';
-import type { SlackPayload } from './slack-format.js';
+import type { Env } from '../../config.js';
+import { systemClock, type Clock } from '../../domain.js';
+import { createProxyAgents } from '../../lib/proxy.js';
+import type { SendOutcome } from '../notifier.js';
+import { escapeHtml } from '../telegram/format.js';
+import type { SlackPayload } from './format.js';
 
 /** One webhook call: Slack answers in well under a second; a stuck connection must not hold a queue. */
 export const SLACK_TIMEOUT_MS = 10_000;
@@ -32,7 +30,7 @@ export const SLACK_DEFAULT_RETRY_AFTER_MS = 30_000;
 export const SLACK_MAX_RETRY_AFTER_MS = 60 * 60_000;
 /** Slack answers "ok" or a short error code; anything longer is not worth reading. */
 const MAX_ANSWER_BYTES = 64 * 1024;
-/** Our payloads stay under ~40 KB (see slack-format.ts); this only guards against bugs. */
+/** Our payloads stay under ~40 KB (see format.ts); this only guards against bugs. */
 const MAX_REQUEST_BYTES = 1024 * 1024;
 const MAX_URL_CHARS = 500;
 // The last part of the path is the secret itself (Slack: 24 letters and digits).
@@ -170,18 +168,8 @@ export function createWebhookPoster(options: WebhookPosterOptions = {}): Webhook
       'User-Agent': options.userAgent ?? 'tickets-pushbot',
     },
   });
-  const agents = new Map<string, Agent>();
-  const agentFor = (url: string): Agent | undefined => {
-    if (!options.env) return undefined;
-    const proxy = proxyForUrl(url, options.env);
-    if (proxy === undefined) return undefined;
-    let agent = agents.get(proxy);
-    if (!agent) {
-      agent = new HttpsProxyAgent(proxy, { keepAlive: true });
-      agents.set(proxy, agent);
-    }
-    return agent;
-  };
+  // Without an env no proxy variable is set: every call goes direct.
+  const agentFor = createProxyAgents(options.env ?? {});
 
   return {
     async post(url, payload, signal) {

@@ -7,7 +7,7 @@
 // Size: Telegram counts its 4096 limit on the rendered text. Every piece below carries its
 // rendered length next to its HTML, each header field has a cap, and the comment body gets what
 // is left, so the result fits whatever the input (1 MB bodies, 10 KB summaries).
-import { CASE_NUMBER_PATTERN, type Case, type Comment } from '../domain.js';
+import { CASE_NUMBER_PATTERN, type Case, type Comment } from '../../domain.js';
 import {
   AUTHOR_MAX_CHARS,
   cleanBody,
@@ -19,9 +19,9 @@ import {
   FIELD_MAX_CHARS,
   formatUtc,
   SUMMARY_MAX_CHARS,
-} from '../text.js';
+} from '../../text.js';
 
-export { escapeHtml, truncate } from '../text.js';
+export { escapeHtml, truncate } from '../../text.js';
 
 export type InlineButton = { text: string; callbackData: string } | { text: string; url: string };
 

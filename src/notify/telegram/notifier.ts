@@ -4,12 +4,13 @@
 // parse ("can't parse entities") is sent again at once as plain text, so a formatting bug never
 // costs a comment.
 import { Telegram, TelegramError } from 'telegraf';
-import type { Config } from '../config.js';
-import type { Case, Comment } from '../domain.js';
-import type { Logger } from '../logger.js';
-import type { PortalClientFactory } from '../portal/types.js';
-import type { ChatState, OutboxEntry } from '../store/schema.js';
-import type { DeepReadonly } from '../store/store.js';
+import type { Config } from '../../config.js';
+import type { Case, Comment } from '../../domain.js';
+import type { Links } from '../../links.js';
+import type { Logger } from '../../logger.js';
+import type { ChatState, OutboxEntry } from '../../store/schema.js';
+import type { DeepReadonly } from '../../store/store.js';
+import type { Notifier, SendOptions, SendOutcome } from '../notifier.js';
 import {
   formatCaseClosed,
   formatComment,
@@ -17,7 +18,6 @@ import {
   type InlineButton,
   type OutgoingMessage,
 } from './format.js';
-import type { Notifier, SendOptions, SendOutcome } from './notifier.js';
 import { createPacer, type Pacer, type PacingOptions } from './pacing.js';
 
 /**
@@ -39,7 +39,7 @@ const CANT_PARSE = /can't parse entities|can't find end of the entity|unsupporte
 export interface TelegramNotifierOptions {
   config: Pick<Config, 'telegram' | 'notify' | 'poll'>;
   /** Builds the "Open case" and "Read the whole comment" links. */
-  portal: Pick<PortalClientFactory, 'caseUrl' | 'commentUrl'>;
+  links: Links;
   logger: Logger;
   /** Tests shorten the pacing; production uses the defaults of pacing.ts. */
   pacing?: Partial<PacingOptions>;
@@ -114,7 +114,7 @@ export function createTelegramNotifier(options: TelegramNotifierOptions): Telegr
 export function messageFor(
   entry: DeepReadonly<OutboxEntry>,
   chat: Pick<DeepReadonly<ChatState>, 'maxCommentChars'>,
-  options: Pick<TelegramNotifierOptions, 'config' | 'portal'>,
+  options: Pick<TelegramNotifierOptions, 'config' | 'links'>,
 ): OutgoingMessage | string {
   const kase: Case | undefined = entry.case;
   switch (entry.kind) {
@@ -128,8 +128,8 @@ export function messageFor(
         kase,
         comment,
         maxChars: chat.maxCommentChars ?? options.config.notify.maxCommentChars,
-        caseUrl: options.portal.caseUrl(kase.number),
-        commentUrl: options.portal.commentUrl(kase.number, comment.id),
+        caseUrl: options.links.caseUrl(kase.number),
+        commentUrl: options.links.commentUrl(kase.number, comment.id),
       });
     }
     case 'status':
@@ -137,13 +137,13 @@ export function messageFor(
       return formatStatusChange({
         kase,
         previousStatus: entry.text ?? '',
-        caseUrl: options.portal.caseUrl(kase.number),
+        caseUrl: options.links.caseUrl(kase.number),
       });
     case 'closed':
       if (!kase) return 'a closed entry without its case';
       return formatCaseClosed({
         kase,
-        caseUrl: options.portal.caseUrl(kase.number),
+        caseUrl: options.links.caseUrl(kase.number),
         unfollowed: !options.config.poll.keepClosedCases,
       });
   }

@@ -27,7 +27,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import PQueue from 'p-queue';
-import type { ChatState } from '../store/schema.js';
+import type { ChatState } from '../../store/schema.js';
 
 /** About 1 message per second to one private chat. */
 export const PRIVATE_CHAT_MIN_INTERVAL_MS = 1_000;
