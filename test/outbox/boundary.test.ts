@@ -2,23 +2,9 @@
 // removes or moves outbox entries (so the seen rule lives in one place), and the poller reaches
 // the outbox through it, never through the delivery worker (notify/).
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-
-const SRC = fileURLToPath(new URL('../../src', import.meta.url));
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
-    const full = join(dir, d.name);
-    if (d.isDirectory()) return sourceFiles(full);
-    return d.name.endsWith('.ts') ? [full] : [];
-  });
-}
-
-/** Posix path under src/, e.g. "poller/poll-once.ts". */
-const srcPath = (file: string): string => relative(SRC, file).split(sep).join('/');
+import { importsInto, sourceFiles, srcPath } from '../_helpers/source-tree.js';
 
 // `.outbox` followed by an assignment (not a comparison), an element assignment, or a method
 // that changes the array in place. Reads (filter, find, some, map, length, for…of) do not match.
@@ -28,7 +14,7 @@ const OUTBOX_WRITE = new RegExp(
 );
 
 function writesOutsideOutbox(): string[] {
-  return sourceFiles(SRC)
+  return sourceFiles()
     .filter((f) => !srcPath(f).startsWith('outbox/'))
     .flatMap((f) =>
       readFileSync(f, 'utf8')
@@ -37,11 +23,6 @@ function writesOutsideOutbox(): string[] {
           OUTBOX_WRITE.test(line) ? [`src/${srcPath(f)}:${i + 1}: ${line.trim()}`] : [],
         ),
     );
-}
-
-function importsOf(file: string): string[] {
-  const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/\bfrom\s+'([^']+)'/g)].map((m) => m[1]!);
 }
 
 describe('the outbox boundary', () => {
@@ -76,20 +57,16 @@ describe('the outbox boundary', () => {
   });
 
   it('the poller uses src/outbox/ and ports, never notify/', () => {
-    const found = sourceFiles(join(SRC, 'poller')).flatMap((f) =>
-      importsOf(f)
-        .filter((spec) => spec.startsWith('../notify/'))
-        .map((spec) => `src/${srcPath(f)} imports ${spec}`),
+    assert.deepEqual(
+      importsInto('poller', (path) => path.startsWith('notify/')),
+      [],
     );
-    assert.deepEqual(found, []);
   });
 
   it('src/outbox/ depends on the state and the domain only', () => {
-    const found = sourceFiles(join(SRC, 'outbox')).flatMap((f) =>
-      importsOf(f)
-        .filter((spec) => /^\.\.\/(?:notify|poller|bot|portal)\//.test(spec))
-        .map((spec) => `src/${srcPath(f)} imports ${spec}`),
+    assert.deepEqual(
+      importsInto('outbox', (path) => /^(?:notify|poller|bot|portal)\//.test(path)),
+      [],
     );
-    assert.deepEqual(found, []);
   });
 });
