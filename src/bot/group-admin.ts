@@ -8,10 +8,6 @@ import { replyHtml } from './reply.js';
 
 const ADMIN_STATUSES = new Set(['creator', 'administrator']);
 
-export function isGroup(type: string): boolean {
-  return type === 'group' || type === 'supergroup';
-}
-
 export function chatTarget(chat: {
   id: number;
   type: ChatTarget['type'];

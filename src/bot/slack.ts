@@ -20,7 +20,8 @@ import {
 import type { BotServices, SlackFeatureDeps } from './bot-context.js';
 import { ensureChat, readChat } from './chat-state.js';
 import { errorForLog } from './errors.js';
-import { isGroup, requireAdmin, targetOf } from './group-admin.js';
+import { isGroup } from '../lib/chat-kind.js';
+import { requireAdmin, targetOf } from './group-admin.js';
 import { replyHtml } from './reply.js';
 import { formatUtc } from '../text.js';
 

@@ -27,6 +27,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import PQueue from 'p-queue';
+import { hasGroupRateLimit } from '../../lib/chat-kind.js';
 import type { ChatState } from '../../store/schema.js';
 
 /** About 1 message per second to one private chat. */
@@ -184,17 +185,13 @@ export interface Pacer {
   stop(): Promise<void>;
 }
 
-export function isGroupChat(chat: Pick<ChatState, 'id' | 'type'>): boolean {
-  return chat.type !== 'private';
-}
-
 /** Telegram's pacing: one lane per chat (groups spaced wider), under one bot-wide rate. */
 export function createPacer(options: Partial<PacingOptions> = {}): Pacer {
   const o: PacingOptions = { ...DEFAULT_PACING, ...options };
   const pacer = createKeyedPacer({ globalMinIntervalMs: o.globalMinIntervalMs });
   return {
     schedule(chat, fn) {
-      const group = isGroupChat(chat);
+      const group = hasGroupRateLimit(chat.type);
       const key = `${group ? 'g' : 'p'}${chat.id}`;
       return pacer.schedule(key, group ? o.groupChatMinIntervalMs : o.privateChatMinIntervalMs, fn);
     },
