@@ -1,28 +1,23 @@
 #!/usr/bin/env node
 // Composition root: config → logger → secrets → store → portal → notifiers → engine → bot;
-// and the shutdown sequence. The only module that knows every concrete piece.
+// and the shutdown sequence. The only module that knows every concrete piece. What the command
+// line asks for (help, version, check, which config) is cli.ts's.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
-import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig, type Config } from './config.js';
+import { EXIT, runCli, USAGE } from './cli.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
 import { createCredentialVault } from './credentials.js';
 import { systemClock, V1_SWITCH_OFF_DATE } from './domain.js';
 import { createEngine } from './engine.js';
 import { createLinks } from './links.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger } from './logger.js';
 import { createTelegramNotifier } from './notify/telegram/notifier.js';
 import { createAdminReporter } from './notify/admin-reporter.js';
 import { createSlackNotifier } from './notify/slack/notifier.js';
 import { countOutcomes, createMetrics } from './metrics.js';
 import { Telegram } from 'telegraf';
 import { createPortalClientFactory } from './portal/index.js';
-import { loadOrCreateSecretKey } from './secret-key.js';
-import {
-  createSecretBox,
-  createSecretScrubber,
-  SecretBoxError,
-  type SecretBox,
-  type SecretScrubber,
-} from './secrets.js';
+import { checkKeyMatches, openSecretBox } from './secret-key.js';
+import { createSecretScrubber, type SecretBox } from './secrets.js';
 import { openJsonFileStore } from './store/json-file-store.js';
 import type { StateStore } from './store/store.js';
 import { createBot, registerCommands } from './bot/create-bot.js';
@@ -42,113 +37,18 @@ const SHUTDOWN_DEADLINE_MS =
 /** At the hard deadline, the store gets this long to release its lock before the exit. */
 const LAST_CLOSE_MS = 400;
 
-const EXIT_OK = 0;
-const EXIT_FAILURE = 1;
-const EXIT_CONFIG = 2;
-
-const USAGE = `tickets-pushbot: new comments on your Red Hat support cases, pushed to Telegram.
-
-Usage: node dist/main.js [--config <path>]
-       node dist/main.js check [--config <path>] [--case <number>] [--chat <id>] [--record <dir>]
-
-Options:
-  -c, --config <path>  config file (default ${DEFAULT_CONFIG_PATH}, or $PUSHBOT_CONFIG)
-  -h, --help           show this help
-  -v, --version        show the version
-
-check: proves a Red Hat credential works and shows which API path the daemon would use,
-without touching the database (runs beside a running daemon). The credential comes from
-PUSHBOT_CHECK_TOKEN, or PUSHBOT_CHECK_USER + PUSHBOT_CHECK_PASSWORD, or a hidden prompt;
---chat uses the one a chat stored. --record keeps the portal's raw answers, scrubbed.
-Exit 0: the daemon would work; 1: it would not; 2: bad configuration or arguments.
-
-Environment:
-  TELEGRAM_BOT_TOKEN, TELEGRAM_BOT_TOKEN_FILE   the bot token (overrides telegram.token)
-  PUSHBOT_SECRET_KEY, PUSHBOT_SECRET_KEY_FILE   key that encrypts stored credentials
-  PUSHBOT_DB_PATH                               state file (overrides dbPath)
-  PUSHBOT_LOG_LEVEL                             overrides log.level
-  PUSHBOT_LOG_FORMAT                            overrides log.format (auto, json, pretty)
-  HTTPS_PROXY, HTTP_PROXY, NO_PROXY             proxy for the Red Hat portal
-
-See README.md for every configuration key.`;
-
 function fail(message: string, code: number): never {
   process.stderr.write(`${message}\n`);
   process.exit(code);
 }
 
-function parseCommandLine(argv: string[]): { configPath: string; explicit: boolean } {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        config: { type: 'string', short: 'c' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean', short: 'v' },
-      },
-      strict: true,
-    }));
-  } catch (err) {
-    fail(`${(err as Error).message}\n\n${USAGE}`, EXIT_CONFIG);
-  }
-  if (values.help === true) {
-    process.stdout.write(`${USAGE}\n`);
-    process.exit(EXIT_OK);
-  }
-  if (values.version === true) {
-    process.stdout.write(`${readVersion()}\n`);
-    process.exit(EXIT_OK);
-  }
-  const fromEnv = process.env.PUSHBOT_CONFIG;
-  if (values.config !== undefined) return { configPath: values.config, explicit: true };
-  if (fromEnv !== undefined && fromEnv !== '') return { configPath: fromEnv, explicit: true };
-  return { configPath: DEFAULT_CONFIG_PATH, explicit: false };
-}
-
-function openSecretBox(config: Config, logger: Logger, scrubber: SecretScrubber): SecretBox {
-  if (config.secretKey !== undefined) return createSecretBox(config.secretKey);
-  const key = loadOrCreateSecretKey(config.secretKeyPath);
-  scrubber.add(key.material);
-  if (key.created) {
-    logger.warn(
-      { path: config.secretKeyPath },
-      'generated a new secret key for stored credentials; back it up with db.json (or set PUSHBOT_SECRET_KEY)',
-    );
-  }
-  if (key.warning !== undefined) logger.warn({ path: config.secretKeyPath }, key.warning);
-  return createSecretBox(key.material);
-}
-
-/** Refuses to run with a key that cannot open the stored credentials (they would all look broken). */
-function checkKeyMatches(store: StateStore, box: SecretBox): void {
-  const state = store.read();
-  const first =
-    Object.values(state.credentials)[0]?.secret ??
-    Object.values(state.chats).find((c) => c.slack)?.slack?.webhook;
-  if (first === undefined) return;
-  try {
-    box.decrypt(first);
-  } catch (err) {
-    if (err instanceof SecretBoxError) {
-      throw new SecretBoxError(
-        'the secret key does not open the credentials stored in the database: start with the key db.json was written with (PUSHBOT_SECRET_KEY or the secret.key file beside it)',
-      );
-    }
-    throw err;
-  }
-}
-
-async function main(): Promise<void> {
-  if (process.argv[2] === 'check') {
-    process.exit(await runCheck(process.argv.slice(3), { usage: USAGE }));
-  }
-  const { configPath, explicit } = parseCommandLine(process.argv.slice(2));
+/** Starts the daemon; the process ends in shutdown() (or in fail() before it runs). */
+async function startDaemon(configPath: string, explicit: boolean): Promise<void> {
   let config: Config;
   try {
     config = loadConfig(configPath, explicit, process.env);
   } catch (err) {
-    if (err instanceof ConfigError) fail(err.message, EXIT_CONFIG);
+    if (err instanceof ConfigError) fail(err.message, EXIT.config);
     throw err;
   }
 
@@ -176,13 +76,13 @@ async function main(): Promise<void> {
     store = await openJsonFileStore({ path: config.dbPath, logger });
   } catch (err) {
     log.fatal({ err }, 'cannot start');
-    fail(`tickets-pushbot cannot start: ${scrubber.scrub((err as Error).message)}`, EXIT_FAILURE);
+    fail(`tickets-pushbot cannot start: ${scrubber.scrub((err as Error).message)}`, EXIT.failure);
   }
   try {
     checkKeyMatches(store, secretBox);
   } catch (err) {
     await store.close();
-    fail(`tickets-pushbot cannot start: ${(err as Error).message}`, EXIT_FAILURE);
+    fail(`tickets-pushbot cannot start: ${(err as Error).message}`, EXIT.failure);
   }
 
   const clock = systemClock;
@@ -264,7 +164,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ reason }, 'shutting down');
-    const exitCode = (): number => (code === EXIT_OK ? EXIT_FAILURE : code);
+    const exitCode = (): number => (code === EXIT.ok ? EXIT.failure : code);
     const deadline = setTimeout(() => {
       log.error('shutdown took too long; releasing the store lock and exiting anyway');
       const exit = setTimeout(() => process.exit(exitCode()), LAST_CLOSE_MS);
@@ -293,8 +193,8 @@ async function main(): Promise<void> {
     process.exit(code);
   };
 
-  process.on('SIGINT', () => void shutdown('SIGINT', EXIT_OK));
-  process.on('SIGTERM', () => void shutdown('SIGTERM', EXIT_OK));
+  process.on('SIGINT', () => void shutdown('SIGINT', EXIT.ok));
+  process.on('SIGTERM', () => void shutdown('SIGTERM', EXIT.ok));
   process.on('unhandledRejection', (reason) => {
     // A forgotten promise somewhere: the state is still consistent (every write is a
     // transaction), so log it loudly and keep serving.
@@ -305,7 +205,7 @@ async function main(): Promise<void> {
     // A synchronous throw escaped every handler: the process may be in an unknown state.
     // Stop cleanly (store flushed, lock released) and let the supervisor restart us.
     log.fatal({ err }, 'uncaught exception; shutting down');
-    void shutdown('uncaughtException', EXIT_FAILURE);
+    void shutdown('uncaughtException', EXIT.failure);
   });
 
   // The engine runs from the start: the portal is polled and messages are queued even while
@@ -335,17 +235,25 @@ async function main(): Promise<void> {
       polling = false;
       if (err instanceof TelegramLaunchError) log.fatal({ code: err.code }, err.message);
       else log.fatal({ err }, 'Telegram polling stopped');
-      void shutdown('telegram polling failed', EXIT_FAILURE);
+      void shutdown('telegram polling failed', EXIT.failure);
     });
 }
 
-main().catch((err: unknown) => {
-  // Before the logger exists: still never print a secret (token shapes, known env values).
-  const scrubber = createSecretScrubber([
-    process.env.TELEGRAM_BOT_TOKEN,
-    process.env.PUSHBOT_SECRET_KEY,
-  ]);
-  const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
-  process.stderr.write(`tickets-pushbot crashed while starting: ${scrubber.scrub(text)}\n`);
-  process.exit(EXIT_FAILURE);
-});
+runCli(process.argv.slice(2), process.env, process, {
+  version: readVersion,
+  check: (args) => runCheck(args, { usage: USAGE }),
+  daemon: startDaemon,
+})
+  .then((code) => {
+    if (code !== undefined) process.exit(code);
+  })
+  .catch((err: unknown) => {
+    // Before the logger exists: still never print a secret (token shapes, known env values).
+    const scrubber = createSecretScrubber([
+      process.env.TELEGRAM_BOT_TOKEN,
+      process.env.PUSHBOT_SECRET_KEY,
+    ]);
+    const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    process.stderr.write(`tickets-pushbot crashed while starting: ${scrubber.scrub(text)}\n`);
+    process.exit(EXIT.failure);
+  });

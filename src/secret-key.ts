@@ -4,7 +4,16 @@
 // replaced — not even when it is empty (that is an error for a person to look at).
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { generateKeyMaterial } from './secrets.js';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import {
+  createSecretBox,
+  generateKeyMaterial,
+  SecretBoxError,
+  type SecretBox,
+  type SecretScrubber,
+} from './secrets.js';
+import type { StateStore } from './store/store.js';
 
 const FILE_MODE = 0o600;
 const DIR_MODE = 0o700;
@@ -96,4 +105,42 @@ function readExisting(path: string): LoadedSecretKey | undefined {
     created: false,
     warning: `The secret key file ${path} is accessible to other users (mode ${(mode & 0o777).toString(8)}). Anyone who can read it can decrypt the stored credentials: run chmod 600 ${path}`,
   };
+}
+
+/** The box that seals stored secrets: from the configured key, else from secret.key (made once). */
+export function openSecretBox(
+  config: Pick<Config, 'secretKey' | 'secretKeyPath'>,
+  logger: Logger,
+  scrubber: SecretScrubber,
+): SecretBox {
+  if (config.secretKey !== undefined) return createSecretBox(config.secretKey);
+  const key = loadOrCreateSecretKey(config.secretKeyPath);
+  scrubber.add(key.material);
+  if (key.created) {
+    logger.warn(
+      { path: config.secretKeyPath },
+      'generated a new secret key for stored credentials; back it up with db.json (or set PUSHBOT_SECRET_KEY)',
+    );
+  }
+  if (key.warning !== undefined) logger.warn({ path: config.secretKeyPath }, key.warning);
+  return createSecretBox(key.material);
+}
+
+/** Refuses to run with a key that cannot open the stored credentials (they would all look broken). */
+export function checkKeyMatches(store: StateStore, box: SecretBox): void {
+  const state = store.read();
+  const first =
+    Object.values(state.credentials)[0]?.secret ??
+    Object.values(state.chats).find((c) => c.slack)?.slack?.webhook;
+  if (first === undefined) return;
+  try {
+    box.decrypt(first);
+  } catch (err) {
+    if (err instanceof SecretBoxError) {
+      throw new SecretBoxError(
+        'the secret key does not open the credentials stored in the database: start with the key db.json was written with (PUSHBOT_SECRET_KEY or the secret.key file beside it)',
+      );
+    }
+    throw err;
+  }
 }

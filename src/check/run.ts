@@ -12,6 +12,7 @@
 // Every printed line passes through a scrubber holding every secret it has seen.
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { EXIT } from '../cli.js';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig, type Config, type Env } from '../config.js';
 import { CASE_NUMBER_PATTERN, V1_SWITCH_OFF_DATE, type Audience } from '../domain.js';
 import { createLogger } from '../logger.js';
@@ -41,9 +42,9 @@ import type { PromptIo } from './prompt.js';
 import { createReport, type Output, type Report } from './report.js';
 import { probeTelegram } from './telegram.js';
 
-export const EXIT_WORKS = 0;
-export const EXIT_BROKEN = 1;
-export const EXIT_USAGE = 2;
+export const EXIT_WORKS = EXIT.ok;
+export const EXIT_BROKEN = EXIT.failure;
+export const EXIT_USAGE = EXIT.config;
 /** The quiet-cycle cost without --chat is stated for this many followed cases. */
 const COST_EXAMPLE_CASES = 100;
 
