@@ -38,6 +38,52 @@ export interface Case {
   /** ISO-8601 UTC. */
   lastModifiedAt: string;
   group?: string;
+  /** The case's description as its opener wrote it (plain text); absent when not read. */
+  description?: string;
+  /** Who opened the case (display name); absent when the API does not tell. */
+  createdBy?: string;
+  /** ISO-8601 UTC; absent when not read. */
+  createdAt?: string;
+}
+
+/** A file attached to a case (REST v3 `GET /cases/{n}/attachments`). */
+export interface Attachment {
+  /** The portal's uuid: the dedupe key. */
+  id: string;
+  caseNumber: CaseNumber;
+  fileName: string;
+  /** Bytes; absent when the portal did not say. */
+  size?: number;
+  /** Display name of who attached it. */
+  author: string;
+  /**
+   * 'unknown' when the API does not classify the author (no public source shows that it
+   * does): such a notice goes to every audience, as a file on a case is not a private note.
+   */
+  authorType: AuthorType;
+  /** ISO-8601 UTC. */
+  createdAt: string;
+  /** True when the portal marks the file private (Red Hat only): never announced. */
+  isPrivate: boolean;
+}
+
+const SEVERITY_WORDS: Readonly<Record<string, number>> = {
+  urgent: 1,
+  high: 2,
+  normal: 3,
+  medium: 3,
+  low: 4,
+};
+
+/**
+ * The leading number of the portal's severity ("1 (Urgent)" → 1, "Sev 2" → 2); a bare word
+ * ("Urgent") by its usual number. Undefined when it says neither.
+ */
+export function severityLevel(severity: string): number | undefined {
+  const text = severity.trim().toLowerCase();
+  const m = /^(?:sev(?:erity)?\s*)?([1-4])(?!\d)/.exec(text);
+  if (m) return Number(m[1]);
+  return SEVERITY_WORDS[/^[a-z]+/.exec(text)?.[0] ?? ''];
 }
 
 export interface Comment {

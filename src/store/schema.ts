@@ -4,9 +4,13 @@ import { z } from 'zod';
 import { AUDIENCES, CASE_NUMBER_PATTERN, type IdSpace } from '../domain.js';
 import { ENCRYPTED_PATTERN } from '../secrets.js';
 import { migrateV1ToV2 } from './migrate-v1.js';
+import { migrateV2ToV3 } from './migrate-v2.js';
 
-/** 2: subscriptions know the id space of their `seen` ids and how far they were seen. */
-export const STATE_VERSION = 2;
+/**
+ * 2: subscriptions know the id space of their `seen` ids and how far they were seen.
+ * 3: follow rules, muted cases, quiet hours, attachment notices, forum topics.
+ */
+export const STATE_VERSION = 3;
 
 const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO-8601 date');
 /** A secret as stored: always AES-GCM sealed by SecretBox, never plaintext. */
@@ -33,6 +37,11 @@ export const credentialSchema = z.object({
    * case again. Any older value is still safe (it only widens the question).
    */
   checkedAt: isoDate.optional(),
+  /**
+   * Follow rules: the LastModifiedDate (portal time) up to which this credential's cases were
+   * searched for new matches. Absent until a chat using it has a rule.
+   */
+  discoveredUpTo: isoDate.optional(),
 });
 
 export const subscriptionSchema = z.object({
@@ -54,6 +63,36 @@ export const subscriptionSchema = z.object({
   closed: z.boolean().default(false),
   /** The portal said this credential cannot see the case: polling stopped, chat told once. */
   notVisibleAt: isoDate.optional(),
+  // Fields of format 3, absent when unused (10,000 subscriptions should not carry defaults).
+  /** Only rules brought this case in (no /add): it goes when the last of its rules goes. */
+  auto: z.literal(true).optional(),
+  /** Ids of the chat's rules that brought this case in. */
+  rules: z.array(z.number().int().min(1)).optional(),
+  /** /mute: its notifications arrive silently (a raise to severity 1 stays loud). */
+  muted: z.literal(true).optional(),
+  /** Uuids of attachments already announced. */
+  attachmentsSeen: z.array(z.string()).optional(),
+  /** Attachments created at or before this were there before: never announced. */
+  attachmentsSince: isoDate.optional(),
+  /** The case's lastModifiedAt when its attachments were last read: read again once it moves. */
+  attachmentsReadAt: z.string().optional(),
+});
+
+export const ruleSchema = z.object({
+  /** Stable within the chat (subscriptions name it); /rules numbers rules by position. */
+  id: z.number().int().min(1),
+  severities: z.array(z.number().int().min(1).max(4)).min(1).optional(),
+  product: z.array(z.string().min(1)).min(1).optional(),
+  group: z.array(z.string().min(1)).min(1).optional(),
+  createdAt: isoDate,
+  /** The chat was told this rule reached rules.maxCasesPerRule (told once until it drops). */
+  limitReachedAt: isoDate.optional(),
+});
+
+export const quietSchema = z.object({
+  from: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/),
+  to: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/),
+  timeZone: z.string().min(1),
 });
 
 export const slackDestinationSchema = z.object({
@@ -80,6 +119,21 @@ export const chatSchema = z.object({
   slack: slackDestinationSchema.optional(),
   subscriptions: z.record(z.string(), subscriptionSchema).default({}),
   createdAt: isoDate,
+  // Fields of format 3, absent when unused.
+  /** /follow rules, in the order /rules numbers them. */
+  rules: z.array(ruleSchema).optional(),
+  /** Cases the chat removed with /remove: rules do not bring them back. */
+  excluded: z.array(caseNumber).optional(),
+  /** /quiet: notifications arrive silently in this daily window. */
+  quiet: quietSchema.optional(),
+  /** /attachments off: no notices of new files (absent: on). */
+  attachments: z.boolean().optional(),
+  /** A Telegram group with topics (a forum): each case gets its own topic. */
+  forum: z.literal(true).optional(),
+  /** Case number → the forum topic (message_thread_id) its notifications go to. */
+  topics: z.record(z.string(), z.number().int()).optional(),
+  /** The bot may not create topics here: posts go to the general topic; admins told once. */
+  topicsRefusedAt: isoDate.optional(),
 });
 
 const caseSnapshotSchema = z.object({
@@ -91,6 +145,19 @@ const caseSnapshotSchema = z.object({
   closed: z.boolean(),
   lastModifiedAt: z.string(),
   group: z.string().optional(),
+  version: z.string().optional(),
+  /** new-case: the first lines of the description, who opened it. */
+  description: z.string().optional(),
+  openedBy: z.string().optional(),
+});
+
+const attachmentSnapshotSchema = z.object({
+  id: z.string(),
+  fileName: z.string(),
+  size: z.number().int().min(0).optional(),
+  author: z.string(),
+  authorType: z.enum(['associate', 'customer', 'internal', 'unknown']),
+  createdAt: z.string(),
 });
 
 const commentSnapshotSchema = z.object({
@@ -110,11 +177,18 @@ export const outboxEntrySchema = z.object({
   id: z.string(),
   chatId: z.number().int(),
   destination: z.enum(['telegram', 'slack']),
-  /** comment: a new comment; status: status changed; closed: the case closed; notice: plain text. */
+  /**
+   * comment: a new comment; status: status changed; closed: the case closed; notice: plain
+   * text; new-case: a rule brought the case in; severity: its severity changed; attachment: a
+   * new file.
+   */
   kind: z.enum(['comment', 'status', 'closed', 'notice']),
   case: caseSnapshotSchema.optional(),
   comment: commentSnapshotSchema.optional(),
-  /** status: the previous status. notice: the text (HTML-safe, already formatted). */
+  attachment: attachmentSnapshotSchema.optional(),
+  /** new-case: the rule number that matched, as /rules showed it then. */
+  rule: z.string().optional(),
+  /** status: the previous status; severity: the previous severity. notice: the text (HTML-safe). */
   text: z.string().optional(),
   createdAt: isoDate,
   attempts: z.number().int().min(0).default(0),
@@ -136,6 +210,8 @@ export type SubscriptionState = z.infer<typeof subscriptionSchema>;
 export type CredentialState = z.infer<typeof credentialSchema>;
 export type OutboxEntry = z.infer<typeof outboxEntrySchema>;
 export type SlackDestination = z.infer<typeof slackDestinationSchema>;
+export type RuleState = z.infer<typeof ruleSchema>;
+export type QuietState = z.infer<typeof quietSchema>;
 
 export function emptyState(): State {
   return { version: STATE_VERSION, chats: {}, credentials: {}, outbox: [] };
@@ -147,7 +223,7 @@ export function emptyState(): State {
  */
 export const MIGRATIONS: Readonly<
   Record<number, (raw: Record<string, unknown>) => Record<string, unknown>>
-> = { 1: migrateV1ToV2 };
+> = { 1: migrateV1ToV2, 2: migrateV2ToV3 };
 
 export class StateFormatError extends Error {
   readonly problems: readonly string[];
