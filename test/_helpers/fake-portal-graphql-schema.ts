@@ -2,6 +2,9 @@
 // with the objects renamed RedHatSupport* (/work/shared/reference/redhat-portal-api-v3.md §2,
 // §4.2, §5.2, §6.2). Every scalar field is wrapped as { value displayValue }; dates are strings
 // like "2026-12-02T14:03:07.000Z". Only what the reference shows a client reading is modelled.
+// Filters on parent records (Product, Group__r, CreatedBy, RedHatSupportRecordType) take a
+// Name; the reference never saw a filter on the case group (§6.2), so a test that wants a
+// deployment without it omits 'RedHatSupportCase_Filter.Group__r'.
 //
 // buildFakeSchema({ omit }) drops fields ('Type.field', object or input types) so a test can
 // model a deployment whose schema lacks a field the client asks for: graphql's own validation
@@ -74,6 +77,7 @@ export const FAKE_GRAPHQL_SDL = /* GraphQL */ `
     Id: ID!
     CaseNumber__c: StringValue
     Subject: StringValue
+    Description: LongTextAreaValue
     Status: PicklistValue
     Priority: PicklistValue
     Type: PicklistValue
@@ -82,8 +86,11 @@ export const FAKE_GRAPHQL_SDL = /* GraphQL */ `
     CreatedDate: DateTimeValue
     LastModifiedDate: DateTimeValue
     Account_Number__c: StringValue
+    CreatedBy: RedHatSupportUser
     Product: RedHatSupportProduct
     Group__r: RedHatSupportCaseGroup
+    RedHatSupportRecordType: RedHatSupportRecordType
+    AccessRestrictions__c: PicklistValue
     CaseComments__r(
       first: Int
       after: String
@@ -99,6 +106,9 @@ export const FAKE_GRAPHQL_SDL = /* GraphQL */ `
     Name: StringValue
   }
   type RedHatSupportUser {
+    Name: StringValue
+  }
+  type RedHatSupportRecordType {
     Name: StringValue
   }
 
@@ -153,14 +163,25 @@ export const FAKE_GRAPHQL_SDL = /* GraphQL */ `
     lte: DateTimeInput
   }
 
+  # A parent record filtered by its name: { Group__r: { Name: { eq: "Demo group" } } }
+  input NameFilter {
+    Name: StringOperators
+  }
+
   input RedHatSupportCase_Filter {
     Id: IDOperators
     CaseNumber__c: StringOperators
+    Subject: StringOperators
     Status: StringOperators
     Priority: StringOperators
     IsClosed: BooleanOperators
     LastModifiedDate: DateTimeOperators
     CreatedDate: DateTimeOperators
+    AccessRestrictions__c: StringOperators
+    RedHatSupportRecordType: NameFilter
+    Product: NameFilter
+    Group__r: NameFilter
+    CreatedBy: NameFilter
     and: [RedHatSupportCase_Filter!]
     or: [RedHatSupportCase_Filter!]
     not: RedHatSupportCase_Filter

@@ -5,7 +5,7 @@
 // wrapped, `{gt: {value: "2026-12-03T09:00:00Z"}}`. graphql has already checked the input's
 // types against the schema, so unknown keys cannot reach here (an omitted field is refused).
 import { GraphQLError } from 'graphql';
-import type { CaseModel } from './fake-portal-model.js';
+import { caseCreatorName, productName, type CaseModel } from './fake-portal-model.js';
 
 type FieldValue = string | number | boolean | null;
 
@@ -13,11 +13,23 @@ type FieldValue = string | number | boolean | null;
 const CASE_FIELDS: Record<string, (k: CaseModel) => FieldValue> = {
   Id: (k) => k.id,
   CaseNumber__c: (k) => k.number,
+  Subject: (k) => k.summary,
   Status: (k) => k.status,
   Priority: (k) => k.severity,
   IsClosed: (k) => k.closed,
   LastModifiedDate: (k) => k.lastModifiedAt,
   CreatedDate: (k) => k.createdAt,
+  AccessRestrictions__c: (k) => k.accessRestrictions,
+};
+/**
+ * Parent records filtered by a field of theirs, `{Group__r: {Name: {eq: "…"}}}`; a case without
+ * that parent reads null (so `eq` fails and `ne` holds, as SOQL does with null).
+ */
+const PARENT_FIELDS: Record<string, Record<string, (k: CaseModel) => FieldValue>> = {
+  Product: { Name: (k) => productName(k) },
+  Group__r: { Name: (k) => k.group ?? null },
+  CreatedBy: { Name: (k) => caseCreatorName(k) },
+  RedHatSupportRecordType: { Name: (k) => k.recordType },
 };
 const DATE_FIELDS = new Set(['LastModifiedDate', 'CreatedDate']);
 
@@ -86,15 +98,26 @@ export function caseMatches(kase: CaseModel, where: unknown): boolean {
       return alternatives.length === 0 || alternatives.some(([, f]) => caseMatches(kase, f));
     }
     if (key === 'not') return value === null || !caseMatches(kase, value);
+    const parent = PARENT_FIELDS[key];
+    if (parent !== undefined) {
+      return entries(value).every(([field, operators]) => {
+        const readParent = parent[field];
+        if (readParent === undefined) throw new GraphQLError(`Unsupported filter field: ${field}`);
+        return fieldHolds(key, readParent(kase), operators);
+      });
+    }
     const read = CASE_FIELDS[key];
     if (read === undefined) throw new GraphQLError(`Unsupported filter field: ${key}`);
-    if (value === null) return true;
-    const actual = read(kase);
-    return entries(value).every(([operator, operand]) => {
-      if (operand === undefined) return true;
-      const resolved = DATE_FIELDS.has(key) && operand !== null ? dateOperand(operand) : operand;
-      return operatorHolds(actual, operator, resolved);
-    });
+    return fieldHolds(key, read(kase), value);
+  });
+}
+
+/** Whether every operator of one field's clause (`{eq: …, ne: …}`) holds; null holds. */
+function fieldHolds(key: string, actual: FieldValue, operators: unknown): boolean {
+  return entries(operators).every(([operator, operand]) => {
+    if (operand === undefined) return true;
+    const resolved = DATE_FIELDS.has(key) && operand !== null ? dateOperand(operand) : operand;
+    return operatorHolds(actual, operator, resolved);
   });
 }
 

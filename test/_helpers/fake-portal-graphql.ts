@@ -8,8 +8,10 @@
 //   graphql's own error objects;
 // - otherwise 200 {"data":…} (plus "errors" when a resolver refused, e.g. `first` out of range).
 // Salesforce semantics: a user only ever sees the cases shared with them (others are silently
-// absent); `first` defaults to 10 and must be 1..200; `after` takes only cursors this fake issued
-// (base64 of "v1:<offset>"). Comments: newest first by default, drafts never returned, internal
+// absent); `first` defaults to 10 and must be 1..200 (both switchable: the real values are
+// unknown, §12-Q7); `after` takes only cursors this fake issued (base64 of "v1:<offset>"), and
+// pages by position, so a case modified between two pages may move across them, as on any
+// offset-backed cursor. Comments: newest first by default, drafts never returned, internal
 // comments returned with Visibility__c "Internal".
 import { GraphQLError, executeSync, parse, validate, type DocumentNode } from 'graphql';
 import { buildFakeSchema, type FakeGraphqlSchemaVariant } from './fake-portal-graphql-schema.js';
@@ -17,10 +19,12 @@ import { caseMatches, orderCases, type OrderKey } from './fake-portal-graphql-wh
 import {
   ACCOUNT_NUMBER,
   CASE_TYPE,
+  caseCreatorName,
   headerValue,
   isInternal,
   json,
   newestFirst,
+  productName,
   visibleCases,
   type Answer,
   type ApiRequest,
@@ -31,8 +35,9 @@ import {
 } from './fake-portal-model.js';
 
 export const GRAPHQL_PATH = '/graphql';
-const DEFAULT_FIRST = 10;
-const MAX_FIRST = 200;
+export const DEFAULT_FIRST = 10;
+/** "Maximum recommended `first` batch size is 200" (§6.2); Salesforce's own maximum is higher. */
+export const MAX_FIRST = 200;
 export const APOLLO_HEADERS_REQUIRED =
   'apollographql-client-name and apollographql-client-version headers are required';
 export const ACCESS_DENIED_HTML =
@@ -69,7 +74,16 @@ export interface FakeGraphql {
   answer(model: ModelView, req: ApiRequest): Answer;
 }
 
-export function createFakeGraphql(): FakeGraphql {
+export interface FakeGraphqlOptions {
+  /** Page size when `first` is not given; default {@link DEFAULT_FIRST}. */
+  defaultFirst?: number | undefined;
+  /** Largest `first` accepted; default {@link MAX_FIRST}. */
+  maxFirst?: number | undefined;
+}
+
+export function createFakeGraphql(options: FakeGraphqlOptions = {}): FakeGraphql {
+  const defaultFirst = options.defaultFirst ?? DEFAULT_FIRST;
+  const maxFirst = options.maxFirst ?? MAX_FIRST;
   let schema = buildFakeSchema();
   /** Every cursor handed out, so a forged or foreign `after` is refused. */
   const issuedCursors = new Set<string>();
@@ -82,9 +96,9 @@ export function createFakeGraphql(): FakeGraphql {
 
   /** A page of `items` as `first` (default 10, 1..200) and `after` ask. */
   const connection = <T, N>(items: T[], args: Record<string, unknown>, node: (item: T) => N) => {
-    const first = args.first ?? DEFAULT_FIRST;
-    if (typeof first !== 'number' || first < 1 || first > MAX_FIRST) {
-      throw new GraphQLError(`Argument 'first' must be between 1 and ${MAX_FIRST}`);
+    const first = args.first ?? defaultFirst;
+    if (typeof first !== 'number' || first < 1 || first > maxFirst) {
+      throw new GraphQLError(`Argument 'first' must be between 1 and ${maxFirst}`);
     }
     let start = 0;
     const after = args.after;
@@ -128,6 +142,7 @@ export function createFakeGraphql(): FakeGraphql {
     Id: k.id,
     CaseNumber__c: wrap(k.number),
     Subject: wrap(k.summary),
+    Description: wrap(k.description),
     Status: wrap(k.status),
     Priority: wrap(k.severity),
     Type: wrap(CASE_TYPE),
@@ -136,12 +151,15 @@ export function createFakeGraphql(): FakeGraphql {
     CreatedDate: wrap(gqlDate(k.createdAt)),
     LastModifiedDate: wrap(gqlDate(k.lastModifiedAt)),
     Account_Number__c: wrap(ACCOUNT_NUMBER),
+    CreatedBy: { Name: wrap(caseCreatorName(k)) },
     Product: {
       // Unlike REST, GraphQL's product name includes the version (§4.1).
-      Name: wrap(k.version !== undefined ? `${k.product} ${k.version}` : k.product),
+      Name: wrap(productName(k)),
       VersionName__c: wrap(k.version ?? null),
     },
     Group__r: k.group !== undefined ? { Name: wrap(k.group) } : null,
+    RedHatSupportRecordType: { Name: wrap(k.recordType) },
+    AccessRestrictions__c: wrap(k.accessRestrictions),
     // Called by graphql's default resolver with the field's arguments, only when selected.
     CaseComments__r: (args: Record<string, unknown>) => {
       const sent = k.comments.filter((c) => !c.isDraft).sort(newestFirst);

@@ -1,6 +1,6 @@
 // The fake portal's in-memory model, shared by every API it speaks (Hydra v1, Strata, REST v3,
-// GraphQL): one set of users, cases and comments, rendered differently per API. Types only and
-// pure helpers; the state itself lives in startFakePortal (fake-portal.ts).
+// GraphQL): one set of users, cases, comments and attachments, rendered differently per API.
+// Types only and pure helpers; the state is made by createFakeModel (fake-portal-ops.ts).
 import type { IncomingHttpHeaders } from 'node:http';
 
 export interface UserModel {
@@ -25,14 +25,37 @@ export interface CommentModel {
   isDraft: boolean;
 }
 
+/** One file on a case, as REST v3 `GET /cases/{n}/attachments` lists it (§7). */
+export interface AttachmentModel {
+  uuid: string;
+  fileName: string;
+  description: string;
+  /** Bytes. */
+  size: number;
+  /** Display name. */
+  createdBy: string;
+  /** Only when the test set it: no public source shows the field (§7). */
+  createdByType: 'Associate' | 'Customer' | undefined;
+  /** Only when the test set it, likewise. */
+  isPrivate: boolean | undefined;
+  createdAt: number;
+}
+
 export interface CaseModel {
   id: string;
   number: string;
   summary: string;
+  description: string;
   status: string;
   severity: string;
   product: string;
   version: string | undefined;
+  /** Display name of whoever opened the case; undefined: each API's own placeholder. */
+  createdBy: string | undefined;
+  /** GraphQL RedHatSupportRecordType.Name (§6.2 filters on "Technical Support"). */
+  recordType: string;
+  /** GraphQL AccessRestrictions__c (§6.2 filters on "None"). */
+  accessRestrictions: string;
   closed: boolean;
   /** When the case was closed (ms); undefined while open. */
   closedAt: number | undefined;
@@ -41,6 +64,7 @@ export interface CaseModel {
   group: string | undefined;
   groupNumber: string | undefined;
   comments: CommentModel[];
+  attachments: AttachmentModel[];
 }
 
 /** One HTTP answer, before it is written. */
@@ -68,6 +92,13 @@ export interface ModelView {
   readonly cases: ReadonlyMap<string, CaseModel>;
 }
 
+/** The whole mutable state: users, cases, and the fake's manual clock (ms since the epoch). */
+export interface PortalState extends ModelView {
+  readonly users: Map<string, UserModel>;
+  readonly cases: Map<string, CaseModel>;
+  clock: number;
+}
+
 /** Placeholders for case fields the model does not keep (same values on every API). */
 export const ACCOUNT_NUMBER = '1234567';
 export const CONTACT_NAME = 'Example Customer';
@@ -80,6 +111,16 @@ export const json = (status: number, value: unknown, headers?: Record<string, st
   body: JSON.stringify(value),
   ...(headers ? { headers } : {}),
 });
+
+/** GraphQL's Product.Name: unlike REST, it includes the version (§4.1). */
+export function productName(k: CaseModel): string {
+  return k.version !== undefined ? `${k.product} ${k.version}` : k.product;
+}
+
+/** Who opened the case, as GraphQL's CreatedBy.Name shows it (a placeholder when unset). */
+export function caseCreatorName(k: CaseModel): string {
+  return k.createdBy ?? CONTACT_NAME;
+}
 
 export function canSee(user: UserModel, number: string): boolean {
   return user.visibleCases === 'all' || user.visibleCases.has(number);

@@ -5,8 +5,13 @@
 //   present); product and version apart; no account name; critSit/notifiedUsers/bugzillas empty;
 // - `GET /cases/{n}/comments?sortField=createdDate&sortOrder=asc|desc` (default desc): a bare
 //   array; no isPublic, internal comments have createdByType "Internal"; drafts included;
+// - `GET /cases/{n}/attachments` (§7, §13.3): a bare array, newest first, of uuid, fileName,
+//   description, size (bytes), createdBy, createdDate, lastModifiedDate (= createdDate) and
+//   link; createdByType/isPrivate only with attachmentsCarryAuthorType (no source shows them);
+//   private files are listed like any other (the client decides);
 // - `POST /cases/filter`: at most 5 cases whatever maxResults asks (the Salesforce payload
 //   limit), with a true totalCount;
+// - a case the user cannot see: 404 like a missing one, or 403 (invisibleCaseStatus);
 // - dates `2026-12-02T14:03:07.000+0000`; errors `{"status":N,"message":...}`.
 import {
   ACCOUNT_NUMBER,
@@ -20,15 +25,25 @@ import {
   visibleCases,
   type Answer,
   type ApiRequest,
+  type AttachmentModel,
   type CaseModel,
   type CommentModel,
   type ModelView,
 } from './fake-portal-model.js';
 
 export const V3_PATH = '/support/v3';
-export type V3Endpoint = 'v3-case' | 'v3-comments' | 'v3-filter';
+export type V3Endpoint = 'v3-case' | 'v3-comments' | 'v3-attachments' | 'v3-filter';
 /** 'distinct': comment ids differ from v1's ("a0c…" instead of "a0a…"), as a new CRM may do. */
 export type V3RestIds = 'same-as-v1' | 'distinct';
+
+/** How this fake's REST v3 answers where the reference is unsure (fake-portal-types.ts). */
+export interface V3Options {
+  ids: V3RestIds;
+  /** Status for a case that exists but the user cannot see. */
+  invisibleCaseStatus: 403 | 404;
+  /** Attachments carry createdByType/isPrivate where the test set them. */
+  attachmentsCarryAuthorType: boolean;
+}
 
 /** The filter's payload limit: never more cases than this per answer (§6.1 saw 4–6). */
 const FILTER_MAX_CASES = 5;
@@ -42,13 +57,16 @@ export function routeV3(
   path: string,
 ): { endpoint: V3Endpoint | 'unknown'; caseNumber?: string } | undefined {
   if (path !== V3_PATH && !path.startsWith(`${V3_PATH}/`)) return undefined;
-  const match = /^\/cases\/([^/]+)(\/comments)?$/.exec(path.slice(V3_PATH.length));
+  const match = /^\/cases\/([^/]+)(?:\/(comments|attachments))?$/.exec(path.slice(V3_PATH.length));
   if (match?.[1] === undefined) return { endpoint: 'unknown' };
   if (match[1] === 'filter' && match[2] === undefined) return { endpoint: 'v3-filter' };
-  return {
-    endpoint: match[2] !== undefined ? 'v3-comments' : 'v3-case',
-    caseNumber: decodeURIComponent(match[1]),
-  };
+  const endpoint =
+    match[2] === 'comments'
+      ? 'v3-comments'
+      : match[2] === 'attachments'
+        ? 'v3-attachments'
+        : 'v3-case';
+  return { endpoint, caseNumber: decodeURIComponent(match[1]) };
 }
 
 export const v3Error = (
@@ -75,6 +93,32 @@ export function v3Comment(
   };
 }
 
+/**
+ * Where `link` points is unknown (§13.3 shows "https://..."); AGCM carried the field over from
+ * v1, whose files lived on attachments.access.redhat.com, so the fake uses that form.
+ */
+const attachmentLink = (kase: CaseModel, a: AttachmentModel): string =>
+  `https://attachments.access.redhat.com/hydra/rest/cases/${kase.number}/attachments/${a.uuid}`;
+
+export function v3Attachment(
+  kase: CaseModel,
+  a: AttachmentModel,
+  carryAuthorType: boolean,
+): Record<string, unknown> {
+  return {
+    uuid: a.uuid,
+    fileName: a.fileName,
+    description: a.description,
+    size: a.size,
+    createdBy: a.createdBy,
+    ...(carryAuthorType && a.createdByType !== undefined ? { createdByType: a.createdByType } : {}),
+    ...(carryAuthorType && a.isPrivate !== undefined ? { isPrivate: a.isPrivate } : {}),
+    createdDate: v3Date(a.createdAt),
+    lastModifiedDate: v3Date(a.createdAt),
+    link: attachmentLink(kase, a),
+  };
+}
+
 export function v3Case(
   kase: CaseModel,
   withComments: boolean,
@@ -83,7 +127,7 @@ export function v3Case(
   return {
     caseNumber: kase.number,
     summary: kase.summary,
-    description: `Description of ${kase.summary}`,
+    description: kase.description,
     status: kase.status,
     severity: kase.severity,
     product: kase.product,
@@ -128,7 +172,7 @@ function readFilter(body: string): { offset: number; size: number } | undefined 
 /** The answer to a REST v3 request, authenticated or not (`endpoint` as routeV3 names it). */
 export function v3Answer(
   model: ModelView,
-  ids: V3RestIds,
+  options: V3Options,
   endpoint: string,
   caseNumber: string | undefined,
   req: ApiRequest,
@@ -137,7 +181,13 @@ export function v3Answer(
     return v3Error(401, req.auth.reason, { 'WWW-Authenticate': 'Bearer realm="redhat-external"' });
   }
   const { user } = req.auth;
-  if (endpoint !== 'v3-case' && endpoint !== 'v3-comments' && endpoint !== 'v3-filter') {
+  const { ids } = options;
+  if (
+    endpoint !== 'v3-case' &&
+    endpoint !== 'v3-comments' &&
+    endpoint !== 'v3-attachments' &&
+    endpoint !== 'v3-filter'
+  ) {
     return v3Error(404, 'Not found');
   }
 
@@ -157,10 +207,22 @@ export function v3Answer(
 
   if (req.method !== 'GET') return v3Error(405, 'Method not allowed');
   const kase = caseNumber !== undefined ? model.cases.get(caseNumber) : undefined;
-  if (!kase || !canSee(user, kase.number)) {
+  if (!kase || (!canSee(user, kase.number) && options.invisibleCaseStatus === 404)) {
     return v3Error(404, `Case ${caseNumber ?? ''} not found`);
   }
+  if (!canSee(user, kase.number)) {
+    return v3Error(403, `You are not authorized to access case ${kase.number}`);
+  }
   if (endpoint === 'v3-case') return json(200, v3Case(kase, true, ids));
+  if (endpoint === 'v3-attachments') {
+    const newestFirstFiles = [...kase.attachments].sort(
+      (a, b) => b.createdAt - a.createdAt || (a.uuid < b.uuid ? 1 : a.uuid > b.uuid ? -1 : 0),
+    );
+    return json(
+      200,
+      newestFirstFiles.map((a) => v3Attachment(kase, a, options.attachmentsCarryAuthorType)),
+    );
+  }
 
   const sortField = req.query.get('sortField') ?? 'createdDate';
   const sortOrder = (req.query.get('sortOrder') ?? 'desc').toLowerCase();

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { Telegraf, Telegram, TelegramError } from 'telegraf';
 import { z } from 'zod';
 import { startFakeTelegram, type FakeTelegram } from '../_helpers/fake-telegram.js';
+import { callBotApi } from '../_helpers/fake-telegram-client.js';
 
 const TOKEN = '123456789:AAE-fake-secret-token_for-tests';
 const USER = 5550001;
@@ -16,15 +17,6 @@ async function start(t: TestContext, botUsername?: string): Promise<FakeTelegram
   return fake;
 }
 
-const answerSchema = z.object({
-  ok: z.boolean(),
-  result: z.unknown().optional(),
-  error_code: z.number().optional(),
-  description: z.string().optional(),
-  parameters: z
-    .object({ retry_after: z.number().optional(), migrate_to_chat_id: z.number().optional() })
-    .optional(),
-});
 const messageSchema = z.looseObject({
   message_id: z.number(),
   text: z.string(),
@@ -44,36 +36,7 @@ const updateSchema = z.looseObject({
 });
 const updatesSchema = z.array(updateSchema);
 
-type Encoding = 'json' | 'form' | 'multipart' | 'query';
-
-async function api(
-  fake: FakeTelegram,
-  method: string,
-  params: Record<string, unknown> = {},
-  options: { token?: string; encoding?: Encoding; signal?: AbortSignal } = {},
-) {
-  const url = new URL(`${fake.apiRoot}/bot${options.token ?? fake.token}/${method}`);
-  const asText = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
-  const encoding = options.encoding ?? 'json';
-  const init: RequestInit = { method: 'POST', signal: options.signal };
-  if (encoding === 'json') {
-    init.headers = { 'content-type': 'application/json' };
-    init.body = JSON.stringify(params);
-  } else if (encoding === 'form') {
-    const form = new URLSearchParams();
-    for (const [k, v] of Object.entries(params)) form.set(k, asText(v));
-    init.body = form;
-  } else if (encoding === 'multipart') {
-    const form = new FormData();
-    for (const [k, v] of Object.entries(params)) form.set(k, asText(v));
-    init.body = form;
-  } else {
-    for (const [k, v] of Object.entries(params)) url.searchParams.set(k, asText(v));
-    init.method = 'GET';
-  }
-  const res = await fetch(url, init);
-  return { status: res.status, ...answerSchema.parse(await res.json()) };
-}
+const api = callBotApi;
 
 async function sendText(fake: FakeTelegram, chatId: number, text: string, extra = {}) {
   const answer = await api(fake, 'sendMessage', { chat_id: chatId, text, ...extra });
@@ -414,6 +377,8 @@ describe('fake Telegram Bot API: sendMessage validation', () => {
     assert.equal(sent?.html, '<i>quiet</i>');
     assert.equal(sent?.parseMode, 'HTML');
     assert.equal(sent?.disableNotification, true);
+    assert.equal(sent?.silent, true);
+    assert.equal(sent?.threadId, undefined, 'a private chat has no topics');
     assert.equal(sent?.linkPreviewDisabled, true);
     assert.ok(Math.abs((sent?.date ?? 0) - Date.now() / 1000) < 5);
   });

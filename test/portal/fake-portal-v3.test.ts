@@ -197,7 +197,7 @@ describe('fake portal, REST v3 and GraphQL', () => {
       assert.equal(typeof get(anonymous.body, 'message'), 'string');
       const basic = `Basic ${Buffer.from(`${USER.username}:${USER.password}`).toString('base64')}`;
       assert.equal((await rest('/cases/01234567', { authorization: basic })).status, 200);
-      assert.equal((await rest('/cases/01234567/attachments')).status, 404);
+      assert.equal((await rest('/cases/01234567/bugzillas')).status, 404);
     });
 
     it('filters to at most 5 cases whatever maxResults asks, with the true totalCount', async () => {
