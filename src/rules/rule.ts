@@ -9,11 +9,11 @@ import { severityLevel, type Case } from '../domain.js';
 
 export interface RuleConditions {
   /** Severity levels 1–4; absent: any. */
-  severities?: number[];
+  severities?: readonly number[];
   /** Lower-case words that must all be in the product's name; absent: any. */
-  product?: string[];
+  product?: readonly string[];
   /** Lower-case words that must all be in the case group's name; absent: any. */
-  group?: string[];
+  group?: readonly string[];
 }
 
 export type ParsedRule = { ok: true; rule: RuleConditions } | { ok: false; error: string };
