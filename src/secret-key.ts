@@ -5,6 +5,7 @@
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Config } from './config.js';
+import { errorCode, errorMessage } from './lib/error-facts.js';
 import type { Logger } from './logger.js';
 import {
   createSecretBox,
@@ -33,15 +34,6 @@ export interface LoadedSecretKey {
   created: boolean;
   /** Set when the file is accessible to other users: worth logging, not worth refusing to run. */
   warning?: string;
-}
-
-function errorCode(err: unknown): string | undefined {
-  if (typeof err !== 'object' || err === null || !('code' in err)) return undefined;
-  return typeof err.code === 'string' ? err.code : undefined;
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 export function loadOrCreateSecretKey(path: string): LoadedSecretKey {

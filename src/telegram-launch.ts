@@ -7,7 +7,7 @@
 // wrong or revoked) and 409 (another program polls with this token).
 import { TelegramError } from 'telegraf';
 import type { Logger } from './logger.js';
-import { errorForLog } from './bot/errors.js';
+import { errorForLog } from './bot/support/errors.js';
 
 /** First wait after a failed launch; doubles per attempt up to LAUNCH_RETRY_MAX_MS. */
 export const LAUNCH_RETRY_BASE_MS = 2_000;

@@ -2,6 +2,7 @@
 // line goes through the secret scrubber on its way out, whatever it holds (portal messages,
 // comment text, network errors that may quote a URL with the bot token in it).
 import { audienceWants, type Audience, type Comment } from '../domain.js';
+import { errorMessage } from '../lib/error-facts.js';
 import { PortalError } from '../portal/types.js';
 import type { SecretScrubber } from '../secrets.js';
 import type { AnswerEntry } from './answers.js';
@@ -107,7 +108,7 @@ export function failureText(
   route?: string,
 ): string {
   // The daemon's messages send the reader here, and speak of its retries; check does neither.
-  const message = (err instanceof Error ? err.message : String(err))
+  const message = errorMessage(err)
     .replace(SELF_REFERENCE, '')
     .replace(/\bwill try again\b/g, 'the daemon would try again');
   if (entry === undefined) {

@@ -3,6 +3,7 @@
 // text is scrubbed by the report before it is printed.
 import { Telegram, TelegramError } from 'telegraf';
 import type { Config } from '../config.js';
+import { errorMessage } from '../lib/error-facts.js';
 import type { Report } from './report.js';
 
 /** telegraf waits minutes by default; a check must not. */
@@ -42,7 +43,7 @@ export async function probeTelegram(
         `Telegram says: "${err.description}".${hint(err.code)}`,
       );
     } else {
-      const reason = err instanceof Error ? err.message : String(err);
+      const reason = errorMessage(err);
       report.line(
         'FAIL',
         'Telegram getMe',

@@ -30,6 +30,7 @@
 // Time: the worker reads the time and waits (idle rescans, retry times, the stop deadline) only
 // through the injected clock, so tests drive it on a manual clock.
 import type { AdminReporter, Clock, Sleeper } from '../domain.js';
+import { createGroupCommit, writeTogetherOrAlone } from '../lib/group-commit.js';
 import type { Logger } from '../logger.js';
 import { dropUndeliverable, isUndeliverable, type Destination } from '../outbox/index.js';
 import type { ChatState, OutboxEntry, State } from '../store/schema.js';
@@ -52,10 +53,11 @@ export const RETRY_MAX_MS = 15 * 60_000;
  */
 export const IDLE_RESCAN_MS = 60_000;
 /**
- * Chats sent to in parallel; pacing (pacing.ts) keeps the rate within Telegram's limits. A lane
- * holds its chat while the chat's queue drains at one message per second, so fewer lanes than
- * the bot-wide rate × the per-chat interval (30/s × 1 s) would cap a burst spread over many
- * chats below Telegram's pace (16 lanes: 13.8 msg/s in bench/bench.ts; 32: 25.6 msg/s).
+ * Chats sent to in parallel; pacing (telegram/pacing.ts) keeps the rate within Telegram's
+ * limits. A lane holds its chat while the chat's queue drains at one message per second, so
+ * fewer lanes than the bot-wide rate × the per-chat interval (30/s × 1 s) would cap a burst
+ * spread over many chats below Telegram's pace (16 lanes: 13.8 msg/s in bench/bench.ts; 32:
+ * 25.6 msg/s).
  */
 export const MAX_PARALLEL_CHATS = 32;
 /** On shutdown, sends in flight get this long to finish before they are abandoned. */
@@ -175,16 +177,10 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
   const headOf = (state: DeepReadonly<State>, key: string): DeepReadonly<OutboxEntry> | undefined =>
     state.outbox.find((e) => queueKey(e) === key);
 
-  // Group commit: outcomes that arrive while a write is in flight share the next write. Each
-  // lane still waits for its own outcome to be recorded before sending again.
-  type Waiting = {
-    entry: DeepReadonly<OutboxEntry>;
-    outcome: SendOutcome;
-    done: (ok: boolean) => void;
-  };
-  let waiting: Waiting[] = [];
-  let writing = false;
-  const writeBatch = async (batch: Waiting[]): Promise<boolean> => {
+  // Group commit (lib/group-commit.ts): outcomes that arrive while a write is in flight share
+  // the next write. Each lane still waits for its own outcome to be recorded before sending again.
+  type Settled = { entry: DeepReadonly<OutboxEntry>; outcome: SendOutcome };
+  const writeOutcomes = async (batch: readonly Settled[]): Promise<boolean> => {
     try {
       await deps.store.update((draft) => {
         const context = { now: deps.clock.now(), keepClosedCases: deps.keepClosedCases, timing };
@@ -212,25 +208,11 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
       return false;
     }
   };
-  const drain = async (): Promise<void> => {
-    writing = true;
-    while (waiting.length > 0) {
-      const batch = waiting;
-      waiting = [];
-      if (await writeBatch(batch)) {
-        for (const b of batch) b.done(true);
-        continue;
-      }
-      // One bad outcome must not hold the others back: record them one by one.
-      for (const b of batch) b.done(batch.length > 1 ? await writeBatch([b]) : false);
-    }
-    writing = false;
-  };
+  const commitSettled = createGroupCommit((batch: readonly Settled[]) =>
+    writeTogetherOrAlone(batch, writeOutcomes),
+  );
   const commit = (entry: DeepReadonly<OutboxEntry>, outcome: SendOutcome): Promise<boolean> =>
-    new Promise<boolean>((resolve) => {
-      waiting.push({ entry, outcome, done: resolve });
-      if (!writing) void drain();
-    });
+    commitSettled({ entry, outcome });
 
   const sendOne = async (
     entry: DeepReadonly<OutboxEntry>,

@@ -5,6 +5,7 @@
 // never overwritten (a removed case is not re-created, an added one is kept), and a sweep's
 // read that is older than what a cycle already applied cannot turn a case's status back.
 // Credentials finishing while a write is in flight share the next one (group commit).
+import { createGroupCommit, writeTogetherOrAlone } from '../lib/group-commit.js';
 import { enqueuer, PendingComments } from '../outbox/index.js';
 import { applyOutcome, needsWrite, type CredentialOutcome } from './apply.js';
 import type { Pass, PollerEnv } from './context.js';
@@ -18,7 +19,7 @@ import type { PassCounters } from './stats.js';
  */
 async function writeBatch(
   env: PollerEnv,
-  batch: CredentialOutcome[],
+  batch: readonly CredentialOutcome[],
   stats: PassCounters,
 ): Promise<boolean[]> {
   const { keepClosedCases } = env;
@@ -26,7 +27,7 @@ async function writeBatch(
   const pendingNow = new PendingComments(state.outbox);
   const writing = batch.filter((o) => needsWrite(state, o, pendingNow, keepClosedCases));
   if (writing.length === 0) return batch.map(() => true);
-  const write = async (outcomes: CredentialOutcome[]): Promise<boolean> => {
+  const write = async (outcomes: readonly CredentialOutcome[]): Promise<boolean> => {
     try {
       const added = await env.store.update((draft) => {
         const context = {
@@ -52,11 +53,8 @@ async function writeBatch(
       return false;
     }
   };
-  const recorded = new Set<CredentialOutcome>();
-  if (await write(writing)) writing.forEach((o) => recorded.add(o));
-  else if (writing.length > 1) {
-    for (const o of writing) if (await write([o])) recorded.add(o);
-  }
+  const written = await writeTogetherOrAlone(writing, write);
+  const recorded = new Set(writing.filter((_, i) => written[i]));
   return batch.map((o) => !writing.includes(o) || recorded.has(o));
 }
 
@@ -93,37 +91,17 @@ function settle(
 }
 
 /**
- * Group commit: the first finished credential is written at once; outcomes finishing while
- * a write is in flight are written together by the next one. Latency stays low when few
- * credentials change, and a pass where hundreds change costs a handful of writes, not
- * hundreds (each write rewrites the whole db.json).
+ * Group commit (lib/group-commit.ts): the first finished credential is written at once;
+ * outcomes finishing while a write is in flight are written together by the next one. Latency
+ * stays low when few credentials change, and a pass where hundreds change costs a handful of
+ * writes, not hundreds (each write rewrites the whole db.json).
  */
 export function createCommitter(
   env: PollerEnv,
   pass: Pass<PassCounters>,
 ): (o: CredentialOutcome) => Promise<void> {
-  let waiting: { o: CredentialOutcome; done: () => void }[] = [];
-  let running = false;
-  const drain = async (): Promise<void> => {
-    running = true;
-    while (waiting.length > 0) {
-      const batch = waiting;
-      waiting = [];
-      const recorded = await writeBatch(
-        env,
-        batch.map((b) => b.o),
-        pass.stats,
-      );
-      batch.forEach((b, i) => {
-        settle(env, b.o, recorded[i] ?? false, pass);
-        b.done();
-      });
-    }
-    running = false;
-  };
-  return (o: CredentialOutcome): Promise<void> =>
-    new Promise<void>((resolve) => {
-      waiting.push({ o, done: resolve });
-      if (!running) void drain();
-    });
+  return createGroupCommit(async (batch: readonly CredentialOutcome[]) => {
+    const recorded = await writeBatch(env, batch, pass.stats);
+    return batch.map((o, i) => settle(env, o, recorded[i] ?? false, pass));
+  });
 }

@@ -13,11 +13,14 @@
 //   unsupported  the portal does not offer this query or field (GraphQL validation): the v3
 //                client steps down to another path
 //   gone         410, or 404 at the API's root: the API was switched off; nobody lost access
+import { errorCode } from '../lib/error-facts.js';
+import { MS_PER_SECOND, parseRetryAfter } from '../lib/retry-after.js';
 import { PortalError, type PortalErrorKind } from './types.js';
 
 /** Longest vendor message kept (Strata-Message), in characters. */
 const MAX_PORTAL_MESSAGE_CHARS = 300;
-const MS_PER_SECOND = 1000;
+/** A network error's code is copied into the message only when it is one of these plain codes. */
+const PLAIN_ERROR_CODE = /^[A-Z0-9_]{2,40}$/;
 
 /** What the HTTP layer hands over about an answer: no request data, no secrets. */
 export interface PortalResponse {
@@ -34,16 +37,6 @@ export interface ErrorContext {
   caseNumber?: string;
   /** Current time in ms since the epoch, to turn an HTTP-date Retry-After into a delay. */
   now: number;
-}
-
-/** Retry-After as a delay in ms: delta-seconds or an HTTP-date (RFC 9110 §10.2.3). */
-export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
-  if (value === undefined) return undefined;
-  const text = value.trim();
-  if (/^\d+$/.test(text)) return Number(text) * MS_PER_SECOND;
-  const date = Date.parse(text);
-  if (Number.isNaN(date)) return undefined;
-  return Math.max(0, date - now);
 }
 
 /** The Strata-Message header, trimmed and capped; undefined when absent or empty. */
@@ -184,17 +177,6 @@ export function badPayload(
   );
 }
 
-function errorCode(err: unknown): string | undefined {
-  if (typeof err !== 'object' || err === null || !('code' in err)) return undefined;
-  const { code } = err;
-  // Only a plain error code is copied; anything else could be arbitrary text.
-  return typeof code === 'string' && /^[A-Z0-9_]{2,40}$/.test(code) ? code : undefined;
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : '';
-}
-
 /**
  * The error for a request that got no usable answer at all (network, timeout, size cap).
  * Reads only the error's code and a fixed message prefix; nothing of the error is copied
@@ -204,9 +186,9 @@ export function errorFromNetwork(
   err: unknown,
   facts: { endpoint: string; timeoutSeconds: number; maxResponseBytes: number; timedOut: boolean },
 ): PortalError {
-  const code = errorCode(err);
+  const code = errorCode(err, PLAIN_ERROR_CODE);
   const endpoint = { endpoint: facts.endpoint };
-  if (errorMessage(err).startsWith('maxContentLength size of')) {
+  if (err instanceof Error && err.message.startsWith('maxContentLength size of')) {
     return new PortalError(
       'bad-payload',
       `Red Hat's answer was larger than the limit of ${facts.maxResponseBytes} bytes (portal.maxResponseBytes).`,

@@ -6,6 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { open, readFile, rm, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { lock } from 'proper-lockfile';
+import { errorCode, errorMessage } from '../lib/error-facts.js';
 import type { Logger } from '../logger.js';
 import {
   describeOwner,
@@ -55,15 +56,6 @@ export function storePaths(path: string): StorePaths {
     lock: `${db}.lock`,
     owner: `${db}.owner.json`,
   };
-}
-
-export function errorCode(err: unknown): string | undefined {
-  if (typeof err !== 'object' || err === null || !('code' in err)) return undefined;
-  return typeof err.code === 'string' ? err.code : undefined;
-}
-
-export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 export async function exists(path: string): Promise<boolean> {

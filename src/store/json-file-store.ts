@@ -25,12 +25,11 @@
 //     refusal, and so does a lock that is not stale by lockStaleMs + a margin.
 import { basename, resolve } from 'node:path';
 import { chmod, link, mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { errorCode, errorMessage } from '../lib/error-facts.js';
 import type { Logger } from '../logger.js';
 import {
   DEFAULT_LOCK_STALE_MS,
   acquireLock,
-  errorCode,
-  errorMessage,
   exists,
   storePaths,
   writeOwnerFile,

@@ -18,6 +18,7 @@
 import { readFile, readlink } from 'node:fs/promises';
 import { hostname, uptime } from 'node:os';
 import { z } from 'zod';
+import { errorCode } from '../lib/error-facts.js';
 
 export const ownerSchema = z.object({
   // Positive: process.kill(0 or -1, 0) would address a process group or every process.
@@ -202,7 +203,7 @@ export async function inspectProcess(pid: number): Promise<ProcessFacts> {
     running = true;
   } catch (err) {
     // EPERM: it exists, under another user. Anything but ESRCH counts as running.
-    running = !(err instanceof Error && 'code' in err && err.code === 'ESRCH');
+    running = errorCode(err) !== 'ESRCH';
   }
   if (!running) return { running, startTime: undefined };
   const stat = await readProcStat(pid);

@@ -6,15 +6,16 @@ import {
   SLACK_HEADER_MAX_CHARS,
   SLACK_MAX_BLOCKS,
   SLACK_TEXT_MAX_CHARS,
-  escapeMrkdwn,
+  type SlackBlock,
+  type SlackPayload,
+} from '../../src/notify/slack/blocks.js';
+import {
   formatSlackComment,
   formatSlackEntry,
   formatSlackNotice,
-  slackLink,
-  type SlackBlock,
-  type SlackPayload,
   type SlackFormatSettings,
 } from '../../src/notify/slack/format.js';
+import { escapeMrkdwn, slackLink } from '../../src/notify/slack/mrkdwn.js';
 import type { OutboxEntry } from '../../src/store/schema.js';
 import { validatePayload } from '../_helpers/fake-slack.js';
 

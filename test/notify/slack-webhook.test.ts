@@ -5,9 +5,9 @@ import {
   SLACK_DEFAULT_RETRY_AFTER_MS,
   createWebhookPoster,
   outcomeOfAnswer,
-  parseRetryAfter,
   sendTestMessage,
   slackDisabledNotice,
+  slackRetryAfterMs,
   validateWebhookUrl,
   webhookSecrets,
 } from '../../src/notify/slack/webhook.js';
@@ -174,11 +174,13 @@ describe('slack answers', () => {
 
   it('reads Retry-After as seconds or as a date, within 1 s .. 1 h', () => {
     const now = Date.parse('2026-01-01T00:00:00Z');
-    assert.equal(parseRetryAfter('30', now), 30_000);
-    assert.equal(parseRetryAfter('0', now), 1000);
-    assert.equal(parseRetryAfter('999999', now), 3_600_000);
-    assert.equal(parseRetryAfter('Thu, 01 Jan 2026 00:00:12 GMT', now), 12_000);
-    assert.equal(parseRetryAfter('soon', now), undefined);
+    assert.equal(slackRetryAfterMs('30', now), 30_000);
+    assert.equal(slackRetryAfterMs('0', now), 1000);
+    assert.equal(slackRetryAfterMs('999999', now), 3_600_000);
+    assert.equal(slackRetryAfterMs('99999999999', now), 3_600_000, 'any number of digits');
+    assert.equal(slackRetryAfterMs('Thu, 01 Jan 2026 00:00:12 GMT', now), 12_000);
+    assert.equal(slackRetryAfterMs('Wed, 31 Dec 2025 23:00:00 GMT', now), 1000, 'a past date');
+    assert.equal(slackRetryAfterMs('soon', now), undefined);
   });
 });
 

@@ -4,7 +4,6 @@ import {
   errorFromNetwork,
   errorFromResponse,
   looksLikeHtml,
-  parseRetryAfter,
   type PortalResponse,
 } from '../../src/portal/errors.js';
 import { readFixture } from './helpers.js';
@@ -18,14 +17,28 @@ const response = (status: number, extra: Partial<PortalResponse> = {}): PortalRe
   ...extra,
 });
 
-describe('Retry-After', () => {
-  it('reads delta-seconds and HTTP dates, relative to the injected now', () => {
-    assert.equal(parseRetryAfter('120', NOW), 120_000);
-    assert.equal(parseRetryAfter(' 0 ', NOW), 0);
-    assert.equal(parseRetryAfter('Thu, 02 May 2024 12:01:30 GMT', NOW), 90_000);
-    assert.equal(parseRetryAfter('Thu, 02 May 2024 11:00:00 GMT', NOW), 0, 'a date in the past');
-    assert.equal(parseRetryAfter('soon', NOW), undefined);
-    assert.equal(parseRetryAfter(undefined, NOW), undefined);
+describe('Retry-After on a 429', () => {
+  const retryAfterMs = (value: string) =>
+    errorFromResponse(response(429, { headers: { 'retry-after': value } }), { now: NOW })
+      ?.retryAfterMs;
+
+  it('waits what the portal asked, as seconds or an HTTP date, without a cap', () => {
+    assert.equal(retryAfterMs('120'), 120_000);
+    assert.equal(retryAfterMs('Thu, 02 May 2024 12:01:30 GMT'), 90_000);
+    assert.equal(retryAfterMs('86400'), 86_400_000, 'a whole day is kept as asked');
+    assert.equal(retryAfterMs('Thu, 02 May 2024 11:00:00 GMT'), 0, 'a date in the past');
+  });
+
+  it('says "later" and sets no wait when the header is unreadable or absent', () => {
+    assert.equal(retryAfterMs('soon'), undefined);
+    const err = errorFromResponse(response(429), { now: NOW });
+    assert.equal(err?.retryAfterMs, undefined);
+    assert.match(err?.message ?? '', /will try again later/);
+    assert.match(
+      errorFromResponse(response(429, { headers: { 'retry-after': '1' } }), { now: NOW })
+        ?.message ?? '',
+      /in 1 second\./,
+    );
   });
 });
 

@@ -4,7 +4,7 @@
 // decides nothing about retries: delivery does.
 //
 // Pacing: Slack allows about 1 message per second per incoming webhook, with short bursts, and
-// answers 429 with Retry-After beyond that. One lane of the keyed pacer (telegram/pacing.ts,
+// answers 429 with Retry-After beyond that. One lane of the keyed pacer (lib/keyed-pacer.ts,
 // p-queue) per webhook, keyed by a hash of the URL so two chats mirroring into the same channel
 // share one pace: one request at a time, each starting at least minIntervalMs after the previous
 // one started. After a 429 the webhook is paused for Retry-After: other chats sharing it are
@@ -14,13 +14,14 @@
 // appears in a log line, an outcome reason or an error (reasons come from status codes only).
 import type { Config, Env } from '../../config.js';
 import { systemClock, type Clock } from '../../domain.js';
+import { errorName } from '../../lib/error-facts.js';
 import type { Links } from '../../links.js';
 import type { Logger } from '../../logger.js';
 import type { SecretBox, SecretScrubber } from '../../secrets.js';
 import type { ChatState } from '../../store/schema.js';
 import type { DeepReadonly } from '../../store/store.js';
 import type { Notifier, SendOptions, SendOutcome } from '../notifier.js';
-import { createKeyedPacer } from '../telegram/pacing.js';
+import { createKeyedPacer } from '../../lib/keyed-pacer.js';
 import { formatSlackEntry } from './format.js';
 import {
   createWebhookPoster,
@@ -88,7 +89,7 @@ export function createSlackNotifier(deps: SlackNotifierDeps): SlackNotifier {
       url = deps.secretBox.decrypt(slack.webhook);
     } catch (err) {
       log.error(
-        { chatId: chat.id, err: { name: err instanceof Error ? err.name : typeof err } },
+        { chatId: chat.id, err: { name: errorName(err) } },
         'cannot open the stored Slack webhook',
       );
       return {

@@ -17,15 +17,19 @@ import { createHash } from 'node:crypto';
 import axios, { type AxiosInstance } from 'axios';
 import type { Env } from '../../config.js';
 import { systemClock, type Clock } from '../../domain.js';
+import { errorCode } from '../../lib/error-facts.js';
 import { createProxyAgents } from '../../lib/proxy.js';
+import { parseRetryAfter } from '../../lib/retry-after.js';
 import type { SendOutcome } from '../notifier.js';
 import { escapeHtml } from '../telegram/format.js';
-import type { SlackPayload } from './format.js';
+import type { SlackPayload } from './blocks.js';
 
 /** One webhook call: Slack answers in well under a second; a stuck connection must not hold a queue. */
 export const SLACK_TIMEOUT_MS = 10_000;
 /** A 429 without a usable Retry-After: wait this long. */
 export const SLACK_DEFAULT_RETRY_AFTER_MS = 30_000;
+/** A shorter Retry-After (0, a date already past) still waits this long. */
+const SLACK_MIN_RETRY_AFTER_MS = 1_000;
 /** A Retry-After longer than this is capped: delivery backs off on its own after that. */
 export const SLACK_MAX_RETRY_AFTER_MS = 60 * 60_000;
 /** Slack answers "ok" or a short error code; anything longer is not worth reading. */
@@ -37,6 +41,8 @@ const MAX_URL_CHARS = 500;
 const SERVICES_PATH =
   /^\/services\/([A-Za-z0-9]{1,64})\/([A-Za-z0-9]{1,64})\/([A-Za-z0-9]{8,128})$/;
 const SLACK_ERROR_CODE = /^[a-z][a-z0-9_]{0,63}$/;
+/** Node's and axios' codes (ECONNRESET, ERR_CANCELED); any other text becomes "ERROR". */
+const NODE_ERROR_CODE = /^[A-Z][A-Z0-9_]{1,40}$/;
 
 /**
  * Answers that mean "this webhook (or its channel, or its workspace) will not take any message":
@@ -186,31 +192,21 @@ export function createWebhookPoster(options: WebhookPosterOptions = {}): Webhook
           status: res.status,
           code: SLACK_ERROR_CODE.test(body) ? body : undefined,
           retryAfterMs:
-            typeof retryAfter === 'string' ? parseRetryAfter(retryAfter, clock.now()) : undefined,
+            typeof retryAfter === 'string' ? slackRetryAfterMs(retryAfter, clock.now()) : undefined,
         };
       } catch (err) {
         // Built from the error's code only: an axios error carries the request URL (the secret).
-        return { kind: 'network', code: networkCode(err) };
+        return { kind: 'network', code: errorCode(err, NODE_ERROR_CODE) ?? 'ERROR' };
       }
     },
   };
 }
 
-function networkCode(err: unknown): string {
-  if (err !== null && typeof err === 'object' && 'code' in err && typeof err.code === 'string') {
-    return /^[A-Z][A-Z0-9_]{1,40}$/.test(err.code) ? err.code : 'ERROR';
-  }
-  return 'ERROR';
-}
-
-/** Retry-After as seconds or an HTTP date → ms from now, within 1 s .. 1 h; undefined if unusable. */
-export function parseRetryAfter(value: string, nowMs: number): number | undefined {
-  const v = value.trim();
-  let ms: number | undefined;
-  if (/^\d{1,7}$/.test(v)) ms = Number(v) * 1000;
-  else if (v !== '' && !Number.isNaN(Date.parse(v))) ms = Date.parse(v) - nowMs;
+/** Retry-After (seconds or an HTTP date) → ms from now, within 1 s .. 1 h, or undefined. */
+export function slackRetryAfterMs(value: string, nowMs: number): number | undefined {
+  const ms = parseRetryAfter(value, nowMs);
   if (ms === undefined) return undefined;
-  return Math.min(SLACK_MAX_RETRY_AFTER_MS, Math.max(1000, ms));
+  return Math.min(SLACK_MAX_RETRY_AFTER_MS, Math.max(SLACK_MIN_RETRY_AFTER_MS, ms));
 }
 
 /** Slack's answer → what delivery should do. Reasons start "Slack <status> <code>" (metrics parse it). */

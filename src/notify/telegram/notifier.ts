@@ -6,6 +6,8 @@
 import { Telegram, TelegramError } from 'telegraf';
 import type { Config } from '../../config.js';
 import type { Case, Comment } from '../../domain.js';
+import { errorMessage } from '../../lib/error-facts.js';
+import { secondsToMs } from '../../lib/retry-after.js';
 import type { Links } from '../../links.js';
 import type { Logger } from '../../logger.js';
 import type { ChatState, OutboxEntry } from '../../store/schema.js';
@@ -224,7 +226,7 @@ export function outcomeOfError(err: unknown): SendOutcome {
         typeof after === 'number' && Number.isFinite(after) && after >= 0
           ? after
           : DEFAULT_RETRY_AFTER_S;
-      return { kind: 'retry', reason, retryAfterMs: seconds * 1000 };
+      return { kind: 'retry', reason, retryAfterMs: secondsToMs(seconds) };
     }
     if (code === 403) return { kind: 'blocked', reason };
     if (code === 400 && CHAT_UNREACHABLE.test(description)) return { kind: 'blocked', reason };
@@ -235,6 +237,5 @@ export function outcomeOfError(err: unknown): SendOutcome {
   // Network failures, timeouts, an answer that is not JSON: telegraf already removed the token
   // from the message, and the logger scrubs it again.
   const name = err instanceof Error ? err.name : 'Error';
-  const message = err instanceof Error ? err.message : String(err);
-  return { kind: 'retry', reason: `${name}: ${message}` };
+  return { kind: 'retry', reason: `${name}: ${errorMessage(err)}` };
 }
