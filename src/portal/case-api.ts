@@ -6,8 +6,9 @@
 // A 404 for a case normally means "this account cannot see it". But an API that was switched
 // off answers 404 for everything: before a 404 is reported as not-visible, the API's root (the
 // filter endpoint) is asked once; if that is missing too, the error is 'gone' instead, so no
-// chat is told it lost access to its cases.
-import type { Case, CaseNumber, Comment } from '../domain.js';
+// chat is told it lost access to its cases. The attachment list (REST v3 only) follows the same
+// rules. None of these APIs can search cases: searching is GraphQL's (v3.ts).
+import type { Attachment, Case, CaseNumber, Comment } from '../domain.js';
 import type { OnSkippedItem, Parsed } from './convert.js';
 import { badPayload, errorFromResponse } from './errors.js';
 import { endpointOf } from './http.js';
@@ -57,6 +58,26 @@ export interface CaseApiFlavour {
     onSkipped: OnSkippedItem,
   ): Parsed<Comment[]>;
   parseFilterPage(document: unknown, onSkipped: OnSkippedItem): Parsed<FilterPage>;
+  /** `GET /cases/{n}/attachments`; absent for an API without that endpoint (the v1 ones). */
+  parseAttachments?: (
+    document: unknown,
+    caseNumber: CaseNumber,
+    onSkipped: OnSkippedItem,
+  ) => Parsed<Attachment[]>;
+}
+
+/** How messages name each API. */
+const API_NAMES: Readonly<Record<PortalPath, string>> = {
+  hydra: 'The v1 Hydra API',
+  strata: 'The v1 Strata XML API',
+  rest: 'REST v3',
+  graphql: 'GraphQL',
+  'graphql+rest': 'GraphQL',
+};
+
+/** The error for a question this API cannot answer at all; `why` finishes the sentence. */
+function cannot(path: PortalPath, what: string, why: string): PortalError {
+  return new PortalError('unsupported', `${API_NAMES[path]} cannot ${what}${why}`, {});
 }
 
 export function createCaseApiClient(deps: AdapterDeps, flavour: CaseApiFlavour): PortalClient {
@@ -204,6 +225,34 @@ export function createCaseApiClient(deps: AdapterDeps, flavour: CaseApiFlavour):
             caseNumber,
             skippedItemLogger(deps.logger, 'comment', caseNumber),
           ),
+        ),
+      );
+    },
+
+    canSearch() {
+      return false;
+    },
+
+    searchCases() {
+      const why =
+        flavour.path === 'rest'
+          ? ': its filter returns a handful of cases at most; searching needs GraphQL.'
+          : ' (Red Hat switched the v1 APIs off on 2026-09-21); set portal.api to "v3".';
+      return Promise.reject(cannot(flavour.path, 'search cases', why));
+    },
+
+    async listAttachments(caseNumber) {
+      const parse = flavour.parseAttachments;
+      if (parse === undefined) {
+        throw cannot(
+          flavour.path,
+          'list attachments',
+          ' (Red Hat switched the v1 APIs off on 2026-09-21); set portal.api to "v3".',
+        );
+      }
+      return caseCall(caseNumber, () =>
+        call({ method: 'GET' }, caseUrl(caseNumber, '/attachments'), caseNumber, (document) =>
+          parse(document, caseNumber, skippedItemLogger(deps.logger, 'attachment', caseNumber)),
         ),
       );
     },

@@ -125,6 +125,11 @@ export interface WireCaseFields {
   lastModifiedAt: string;
   groupName?: string | null | undefined;
   groupNumber?: string | null | undefined;
+  /** Plain text or HTML; read only where the query asked for it (it can be long). */
+  description?: string | null | undefined;
+  createdBy?: string | null | undefined;
+  /** Already normalised by wireDate. */
+  createdAt?: string | null | undefined;
 }
 
 export const CLOSED_STATUS = 'Closed';
@@ -133,6 +138,10 @@ export function caseFromWire(caseNumber: string, wire: WireCaseFields): Case {
   const status = wire.status ?? '';
   const group = wire.groupName || wire.groupNumber || undefined;
   const version = wire.version || undefined;
+  // HTML becomes text, as for comment bodies; a blank description or name says nothing.
+  const description = wire.description ? commentText(wire.description) || undefined : undefined;
+  const createdBy = wire.createdBy?.trim() || undefined;
+  const createdAt = wire.createdAt || undefined;
   return {
     number: caseNumber,
     summary: wire.summary ?? '',
@@ -144,6 +153,9 @@ export function caseFromWire(caseNumber: string, wire: WireCaseFields): Case {
     closed: wire.closed ?? status.toLowerCase() === CLOSED_STATUS.toLowerCase(),
     lastModifiedAt: wire.lastModifiedAt,
     ...(group !== undefined ? { group } : {}),
+    ...(description !== undefined ? { description } : {}),
+    ...(createdBy !== undefined ? { createdBy } : {}),
+    ...(createdAt !== undefined ? { createdAt } : {}),
   };
 }
 

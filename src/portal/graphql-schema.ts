@@ -4,6 +4,10 @@
 // refused), because the reference could only guess which fields a customer account may read.
 // Strict about the envelope (a wrong one means our guess of the schema is wrong: 'unsupported'),
 // tolerant of one bad case or comment (skipped and reported, the rest is used).
+//
+// Three queries: casesQuery (cases by number or "changed since", with or without comments: the
+// per-cycle batch, kept lean), commentsQuery (one case's comments, page by page) and searchQuery
+// (the follow rules' discovery, with each case's description, opener and creation date).
 import { z } from 'zod';
 import type { Case, CaseNumber, Comment } from '../domain.js';
 import {
@@ -22,8 +26,10 @@ export const OPTIONAL_FIELDS = [
   'Product',
   'Group__r',
   'CreatedBy',
+  'Description',
   'LastModifiedByName__c',
   'Visibility__c',
+  'totalCount',
 ] as const;
 export type OptionalField = (typeof OPTIONAL_FIELDS)[number];
 
@@ -36,6 +42,11 @@ export const COMMENT_RELATION = 'CaseComments__r';
 
 export interface QueryShape {
   comments: boolean;
+  /**
+   * Description, CreatedBy and CreatedDate of each case: what a new-case alert shows. Off in the
+   * per-cycle batch (a description can be kilobytes, and every quiet cycle would carry it).
+   */
+  details?: boolean;
   dropped: ReadonlySet<OptionalField>;
 }
 
@@ -57,6 +68,11 @@ function caseFields(shape: QueryShape, comments: string): string {
     ' IsClosed { value } LastModifiedDate { value }' +
     optional(shape, 'Product', 'Product { Name { value } }') +
     optional(shape, 'Group__r', 'Group__r { Name { value } }') +
+    (shape.details
+      ? ' CreatedDate { value }' +
+        optional(shape, 'CreatedBy', 'CreatedBy { Name { value } }') +
+        optional(shape, 'Description', 'Description { value }')
+      : '') +
     (shape.comments
       ? ` ${COMMENT_RELATION}${comments} { pageInfo { hasNextPage endCursor } edges { node { ${commentFields(shape)} } } }`
       : '')
@@ -80,6 +96,24 @@ export function casesQuery(shape: QueryShape, order?: 'LastModifiedDate'): strin
   );
 }
 
+/**
+ * One page of the cases matching `$where`, with their details and `totalCount`, least recently
+ * modified first when `ordered` (dropped when the portal refuses the orderBy argument). No
+ * comments. Variables: where, first, after.
+ */
+export function searchQuery(shape: QueryShape, ordered: boolean): string {
+  const orderBy = ordered ? ', orderBy: { LastModifiedDate: { order: ASC } }' : '';
+  const fields = caseFields({ ...shape, comments: false, details: true }, '');
+  return (
+    'query TicketsPushbotSearch($where: RedHatSupportCase_Filter, $first: Int, $after: String) {' +
+    ' redhat_support_uiapi { query {' +
+    ` RedHatSupportCase(where: $where, first: $first, after: $after${orderBy}) {` +
+    optional(shape, 'totalCount', 'totalCount') +
+    ' pageInfo { hasNextPage endCursor }' +
+    ` edges { node { ${fields} } } } } } }`
+  );
+}
+
 /** One case's comments, oldest first, a page at a time. Variables: where, comments, after. */
 export function commentsQuery(shape: QueryShape): string {
   const args = '(first: $comments, after: $after, orderBy: { CreatedDate: { order: ASC } })';
@@ -97,6 +131,7 @@ const pageInfoSchema = z
   .nullish();
 
 const connectionSchema = z.object({
+  totalCount: z.number().int().nonnegative().nullish(),
   pageInfo: pageInfoSchema,
   edges: z.array(z.object({ node: z.unknown() }).nullable()),
 });
@@ -117,6 +152,13 @@ const caseNodeSchema = z.object({
   LastModifiedDate: z.object({ value: wireDate }),
   Product: z.object({ Name: wrapped(z.string()) }).nullish(),
   Group__r: z.object({ Name: wrapped(z.string()) }).nullish(),
+  // Details (shape.details): only shown, so a value we cannot read is left out, not fatal.
+  Description: wrapped(z.string()).catch(undefined),
+  CreatedBy: z
+    .object({ Name: wrapped(z.string()) })
+    .nullish()
+    .catch(undefined),
+  CreatedDate: wrapped(wireDate).catch(undefined),
   [COMMENT_RELATION]: connectionSchema.nullish(),
 });
 
@@ -157,6 +199,8 @@ export interface GraphqlCase {
 
 export interface GraphqlPage {
   cases: GraphqlCase[];
+  /** The connection's totalCount, when the query asked and the portal told. */
+  totalCount: number | undefined;
   hasNextPage: boolean;
   endCursor: string | undefined;
 }
@@ -188,6 +232,9 @@ function parseCaseNode(
     closed: n.IsClosed?.value,
     lastModifiedAt: n.LastModifiedDate.value,
     groupName: n.Group__r?.Name?.value,
+    description: n.Description?.value,
+    createdBy: n.CreatedBy?.Name?.value,
+    createdAt: n.CreatedDate?.value,
   });
   if (!withComments) return { kase, commentsComplete: false, commentsCursor: undefined };
   const connection = n[COMMENT_RELATION];
@@ -244,6 +291,7 @@ export function parseCasesPage(
     ok: true,
     value: {
       cases,
+      totalCount: connection.totalCount ?? undefined,
       hasNextPage: connection.pageInfo?.hasNextPage ?? false,
       endCursor: connection.pageInfo?.endCursor ?? undefined,
     },

@@ -41,6 +41,12 @@ export const hydraCaseSchema = z.object({
   lastModifiedDate: wireDate,
   groupName: z.string().nullish(),
   groupNumber: wireText.nullish(),
+  // Read for REST v3 only (parseHydraCase's `details`); a bad value is dropped, not fatal: the
+  // case was readable before these were read, and they are only shown.
+  description: z.string().nullish().catch(undefined),
+  createdBy: z.string().nullish().catch(undefined),
+  contactName: z.string().nullish().catch(undefined),
+  createdDate: wireDate.nullish().catch(undefined),
 });
 
 export const hydraCommentListSchema = z.array(z.unknown());
@@ -63,10 +69,27 @@ function idOf(item: unknown): string | undefined {
   return typeof item.id === 'string' && /^[A-Za-z0-9]{1,40}$/.test(item.id) ? item.id : undefined;
 }
 
-export function parseHydraCase(value: unknown, caseNumber: CaseNumber): Parsed<Case> {
+/**
+ * A case answer. With `details` (REST v3) the case also carries its description, opener and
+ * creation date; the opener is `createdBy` when the answer has it, else the case's contact (REST
+ * v3 names only a `createdById`, and a customer's case contact is who opened it in the portal).
+ * The v1 APIs leave them out: they are switched off, and nothing reads these fields from them.
+ */
+export function parseHydraCase(
+  value: unknown,
+  caseNumber: CaseNumber,
+  options: { details?: boolean } = {},
+): Parsed<Case> {
   const wire = hydraCaseSchema.safeParse(value);
   if (!wire.success) return { ok: false, detail: `case: ${describeIssues(wire.error)}` };
   const w = wire.data;
+  const details = options.details
+    ? {
+        description: w.description,
+        createdBy: w.createdBy || w.contactName,
+        createdAt: w.createdDate,
+      }
+    : {};
   return {
     ok: true,
     value: caseFromWire(caseNumber, {
@@ -79,6 +102,7 @@ export function parseHydraCase(value: unknown, caseNumber: CaseNumber): Parsed<C
       lastModifiedAt: w.lastModifiedDate,
       groupName: w.groupName,
       groupNumber: w.groupNumber,
+      ...details,
     }),
   };
 }

@@ -5,7 +5,8 @@
 //   auth.ts       offline token → cached access token, or Basic
 //   session.ts    Authorization header + one retry after a 401
 //   v3.ts         Red Hat's current APIs (default): path probing over graphql*.ts (GraphQL) and
-//                 rest-v3.ts (REST v3)
+//                 rest-v3*.ts (REST v3: cases, comments, attachments); v3-search.ts searches
+//                 cases through GraphQL (follow rules)
 //   hydra*.ts     JSON API v1 (switched off 2026-09-21), strata*.ts XML API (legacy);
 //                 *-schema.ts convert the wire formats into domain types
 //   comment-text.ts  HTML bodies → text

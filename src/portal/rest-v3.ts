@@ -2,8 +2,10 @@
 // off on 2026-09-21. Same endpoints and field names as Hydra v1 (see hydra-schema.ts), with
 // three differences the reference records: dates "…00.000+0000", comments typed by
 // createdByType ("Internal" ones are never delivered) instead of isPublic, and ids that may
-// differ from v1's and GraphQL's (id space 'v3-rest'). Used alone (path "rest") or for comment
-// lists beside GraphQL (path "graphql+rest"); v3.ts decides.
+// differ from v1's and GraphQL's (id space 'v3-rest'). A case also carries its description,
+// opener and creation date, and the case's attachments are listed (rest-v3-schema.ts). Used
+// alone (path "rest") or beside GraphQL (comment lists on path "graphql+rest", attachments and
+// single cases on every path); v3.ts decides.
 import { createCaseApiClient } from './case-api.js';
 import { decodeJson } from './convert.js';
 import {
@@ -12,6 +14,7 @@ import {
   parseHydraEmbeddedComments,
   parseHydraFilterPage,
 } from './hydra-schema.js';
+import { parseV3Attachments } from './rest-v3-schema.js';
 import type { AdapterDeps } from './session.js';
 import type { PortalClient } from './types.js';
 
@@ -30,11 +33,12 @@ export function createRestV3Client(deps: AdapterDeps): PortalClient {
         maxResults: size,
         offset,
       }),
-    parseCase: parseHydraCase,
+    parseCase: (document, caseNumber) => parseHydraCase(document, caseNumber, { details: true }),
     parseComments: (document, caseNumber, onSkipped) =>
       parseHydraComments(document, caseNumber, onSkipped, 'v3-rest'),
     parseEmbeddedComments: (document, caseNumber, onSkipped) =>
       parseHydraEmbeddedComments(document, caseNumber, onSkipped, 'v3-rest'),
     parseFilterPage: parseHydraFilterPage,
+    parseAttachments: parseV3Attachments,
   });
 }

@@ -45,7 +45,7 @@ export interface AdapterDeps {
 /** Log line for a list item that was skipped: where it was, never what it said. */
 export function skippedItemLogger(
   logger: Logger,
-  what: 'comment' | 'case',
+  what: 'comment' | 'case' | 'attachment',
   caseNumber?: string,
 ): OnSkippedItem {
   return ({ index, id, detail }) => {
@@ -56,7 +56,7 @@ export function skippedItemLogger(
         ...(id !== undefined ? { id } : {}),
         problem: detail,
       },
-      `skipped a ${what} the bot cannot read`,
+      `skipped ${what === 'attachment' ? 'an' : 'a'} ${what} the bot cannot read`,
     );
   };
 }

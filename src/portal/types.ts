@@ -1,5 +1,5 @@
 // The port every other part of the daemon uses to reach Red Hat. Only portal/ implements it.
-import type { Case, CaseNumber, Comment } from '../domain.js';
+import type { Attachment, Case, CaseNumber, Comment } from '../domain.js';
 
 /** A credential in clear, only ever held in memory (the store keeps it sealed). */
 export type PortalCredential =
@@ -68,6 +68,41 @@ export interface PortalClient {
   listComments(caseNumber: CaseNumber, options?: { since?: Date }): Promise<Comment[]>;
   /** Numbers of cases whose last modification is at or after `since` (follows pagination). */
   changedCases(since: Date): Promise<CaseNumber[]>;
+  /**
+   * True when searchCases can work for this credential now: its path reads GraphQL. False on
+   * the REST-only path and the v1 APIs (follow rules then cannot discover cases).
+   */
+  canSearch(): boolean;
+  /**
+   * One page of the credential's cases, least recently modified first (GraphQL
+   * RedHatSupportCase with `where`): the follow rules' discovery and /follow's first count.
+   * Throws PortalError 'unsupported' when no GraphQL path works for this credential.
+   */
+  searchCases(search: CaseSearch): Promise<CasePage>;
+  /** The files attached to a case, oldest first (REST v3 `/cases/{n}/attachments`). */
+  listAttachments(caseNumber: CaseNumber): Promise<Attachment[]>;
+}
+
+export interface CaseSearch {
+  /** Only cases whose LastModifiedDate is strictly after this. */
+  modifiedAfter?: Date;
+  /** Only open cases (IsClosed false). */
+  openOnly: boolean;
+  /** Page size, 1..200 (the portal's maximum). */
+  first: number;
+  /** The previous page's endCursor. */
+  after?: string;
+}
+
+export interface CasePage {
+  /** Least recently modified first; description and createdBy filled when the portal gives them. */
+  cases: Case[];
+  /** How many cases match in all, when the portal says. */
+  totalCount: number | undefined;
+  hasNextPage: boolean;
+  endCursor: string | undefined;
+  /** HTTP requests the page took (a step down to a smaller query counts). */
+  requests: number;
 }
 
 export interface CaseRead {

@@ -13,20 +13,18 @@
 // or a missing endpoint ('gone') moves to the next path at once; an optional field the portal
 // refuses is only dropped from the query. Transient failures (5xx, timeouts, throttling) never
 // change the path. Every REPROBE_MS the best path is tried again, and kept if it works.
+//
+// Searching (v3-search.ts) follows the path: it is GraphQL's, so canSearch() is true on
+// "graphql" and "graphql+rest", and also before any path has settled (the first search is
+// then the probe: it tries GraphQL). On "rest" it is false, as it is for REPROBE_MS after the
+// portal refused the search query itself (one wasted request per cycle otherwise); a search
+// never moves the read path. Attachments and single cases with their description are REST v3's.
 import type { Case, CaseNumber, Clock, Comment } from '../domain.js';
 import type { Logger } from '../logger.js';
-import {
-  COMMENT_RELATION,
-  casesQuery,
-  commentsQuery,
-  isOptionalField,
-  parseCasesPage,
-  type GraphqlPage,
-  type OptionalField,
-  type QueryShape,
-} from './graphql-schema.js';
-import { postGraphql, type GraphqlEndpoint } from './graphql.js';
-import { skippedItemLogger } from './session.js';
+import { createCaseQuery, stepsDown } from './graphql-query.js';
+import { COMMENT_RELATION, casesQuery, commentsQuery } from './graphql-schema.js';
+import type { GraphqlEndpoint } from './graphql.js';
+import { createCaseSearch } from './v3-search.js';
 import {
   PortalError,
   type BatchRead,
@@ -68,18 +66,12 @@ export interface V3Deps {
   logger: Logger;
 }
 
-/** True for an answer that says "this path does not work here", as opposed to "not now". */
-export function stepsDown(err: unknown): err is PortalError {
-  return err instanceof PortalError && (err.kind === 'unsupported' || err.kind === 'gone');
-}
+export { stepsDown } from './graphql-query.js';
 
 export function createV3Client(deps: V3Deps): PortalClient & { path(): PortalPath | undefined } {
   const log = deps.logger;
   let path: V3Path | undefined;
   let probedAt = 0;
-  const dropped = new Set<OptionalField>();
-  const skipped = (what: 'case' | 'comment', caseNumber?: CaseNumber) =>
-    skippedItemLogger(log, what, caseNumber);
 
   const reprobeDue = (): boolean => path === undefined || deps.clock.now() - probedAt >= REPROBE_MS;
 
@@ -98,36 +90,12 @@ export function createV3Client(deps: V3Deps): PortalClient & { path(): PortalPat
   };
 
   /** Runs a GraphQL query, dropping refused optional fields and asking again. */
-  const query = async (
-    withComments: boolean,
-    build: (shape: QueryShape) => string,
-    variables: Record<string, unknown>,
-  ): Promise<GraphqlPage> => {
-    for (;;) {
-      const shape: QueryShape = { comments: withComments, dropped };
-      try {
-        const { data, response } = await postGraphql(deps.graphql, build(shape), variables);
-        const page = parseCasesPage(data, withComments, skipped);
-        if (!page.ok) {
-          throw new PortalError(
-            'unsupported',
-            `Red Hat's GraphQL API answered in a shape the bot does not know (${page.detail}).`,
-            { status: response.status, endpoint: response.endpoint },
-          );
-        }
-        return page.value;
-      } catch (err) {
-        const field =
-          err instanceof PortalError && err.kind === 'unsupported' ? err.field : undefined;
-        if (isOptionalField(field) && !dropped.has(field)) {
-          dropped.add(field);
-          log.info({ field }, 'the portal refused an optional field: asking without it');
-          continue;
-        }
-        throw err;
-      }
-    }
-  };
+  const query = createCaseQuery(deps.graphql, log);
+  const search = createCaseSearch(query, log);
+  let searchRefusedAt: number | undefined;
+  const canSearch = (): boolean =>
+    path !== 'rest' &&
+    (searchRefusedAt === undefined || deps.clock.now() - searchRefusedAt >= REPROBE_MS);
 
   /** One batch of ≤ BATCH_SIZE cases through GraphQL, with or without their comments. */
   const batch = async (
@@ -359,11 +327,40 @@ export function createV3Client(deps: V3Deps): PortalClient & { path(): PortalPat
       }
       throw new PortalError('bad-payload', 'The list of changed cases did not end.', {});
     },
+
+    canSearch,
+
+    async searchCases(request) {
+      if (!canSearch()) {
+        throw new PortalError(
+          'unsupported',
+          path === 'rest'
+            ? "This account's cases are read through REST v3 alone (GraphQL refused it), and REST v3 cannot search cases."
+            : "Red Hat's GraphQL API refused to search this account's cases; will try again later.",
+          {},
+        );
+      }
+      try {
+        const page = await search(request);
+        searchRefusedAt = undefined;
+        return page;
+      } catch (err) {
+        if (stepsDown(err)) searchRefusedAt = deps.clock.now();
+        throw err;
+      }
+    },
+
+    listAttachments(caseNumber) {
+      return deps.rest.listAttachments(caseNumber);
+    },
   };
 
-  /** A case's fields through GraphQL; absent is 'not-visible' unless REST says otherwise. */
+  /**
+   * A case's fields through GraphQL, with its description, opener and creation date; absent is
+   * 'not-visible' unless REST says otherwise.
+   */
   async function graphqlCaseFields(caseNumber: CaseNumber): Promise<{ kase: Case }> {
-    const page = await query(false, (shape) => casesQuery(shape), {
+    const page = await query(false, (shape) => casesQuery({ ...shape, details: true }), {
       where: { CaseNumber__c: { eq: caseNumber } },
       first: 1,
     });

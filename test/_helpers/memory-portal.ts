@@ -1,7 +1,7 @@
 // An in-memory PortalClientFactory for unit tests of the bot and the engine: the port's
 // contract with a model the test controls, no HTTP. Protocol-level behaviour (JSON/XML,
 // tokens, HTTP faults) is tested against the loopback fake portal server instead.
-import type { Case, CaseNumber, Comment } from '../../src/domain.js';
+import type { Attachment, Case, CaseNumber, Comment } from '../../src/domain.js';
 import {
   PortalError,
   type BatchRead,
@@ -14,11 +14,22 @@ import {
 
 export interface MemoryCase extends Case {
   comments: Comment[];
+  attachments: Attachment[];
   /** Credential keys (offline token or "user:password") allowed to see this case; empty = all. */
   visibleTo: string[];
 }
 
-type Operation = 'verify' | 'getCase' | 'listComments' | 'changedCases' | 'readCases';
+type Operation =
+  | 'verify'
+  | 'getCase'
+  | 'listComments'
+  | 'changedCases'
+  | 'readCases'
+  | 'searchCases'
+  | 'listAttachments';
+
+/** The portal's largest search page (as the v3 client clamps `first`). */
+const MAX_SEARCH_PAGE = 200;
 
 export class MemoryPortal implements PortalClientFactory {
   readonly cases = new Map<CaseNumber, MemoryCase>();
@@ -32,6 +43,7 @@ export class MemoryPortal implements PortalClientFactory {
     caseNumber?: string;
   }[] = [];
   private commentSeq = 0;
+  private attachmentSeq = 0;
   /** Whether a case answer embeds its comments (readCase), as the real portal's does. */
   embedComments = true;
   /**
@@ -40,6 +52,11 @@ export class MemoryPortal implements PortalClientFactory {
    */
   mode: ReadMode = { kind: 'filter', path: 'hydra' };
   batchComments = 20;
+  /**
+   * What canSearch() answers, independent of `mode` (a test of follow rules sets what it needs);
+   * false also makes searchCases throw 'unsupported', as the v3 client on REST alone does.
+   */
+  searchable = true;
 
   static keyOf(credential: PortalCredential): string {
     return credential.kind === 'offline-token'
@@ -56,6 +73,7 @@ export class MemoryPortal implements PortalClientFactory {
       closed: false,
       lastModifiedAt: new Date().toISOString(),
       comments: [],
+      attachments: [],
       visibleTo: [],
       ...partial,
     };
@@ -82,6 +100,28 @@ export class MemoryPortal implements PortalClientFactory {
     kase.comments.push(comment);
     kase.lastModifiedAt = createdAt;
     return comment;
+  }
+
+  /** Adds a file to the case and moves its lastModifiedAt, as a comment does. */
+  addAttachment(caseNumber: CaseNumber, partial: Partial<Attachment> = {}): Attachment {
+    const kase = this.cases.get(caseNumber);
+    if (!kase) throw new Error(`no case ${caseNumber}`);
+    this.attachmentSeq++;
+    const createdAt = partial.createdAt ?? new Date(Date.now() + this.attachmentSeq).toISOString();
+    const attachment: Attachment = {
+      id: `6f1c0c9e-0000-4000-8000-${String(this.attachmentSeq).padStart(12, '0')}`,
+      caseNumber,
+      fileName: `file-${this.attachmentSeq}.txt`,
+      size: 1024,
+      author: 'Example Customer',
+      authorType: 'unknown',
+      createdAt,
+      isPrivate: false,
+      ...partial,
+    };
+    kase.attachments.push(attachment);
+    kase.lastModifiedAt = createdAt;
+    return attachment;
   }
 
   /** The next `times` calls of `op` (optionally for one case) fail with `kind`. */
@@ -133,15 +173,15 @@ export class MemoryPortal implements PortalClientFactory {
       },
       getCase: async (caseNumber) => {
         enter('getCase', caseNumber);
-        const { comments: _c, visibleTo: _v, ...kase } = visible(caseNumber);
-        return { ...kase };
+        return fieldsOf(visible(caseNumber));
       },
       // The same request as getCase ('getCase' in the call log).
       readCase: async (caseNumber) => {
         enter('getCase', caseNumber);
-        const { comments, visibleTo: _v, ...kase } = visible(caseNumber);
+        const kase = visible(caseNumber);
+        const { comments } = kase;
         return {
-          kase: { ...kase },
+          kase: fieldsOf(kase),
           comments: this.embedComments
             ? comments.map((c) => ({ ...c })).sort((a, b) => a.createdAt.localeCompare(b.createdAt))
             : [],
@@ -175,7 +215,8 @@ export class MemoryPortal implements PortalClientFactory {
             read.notVisible.push(n);
             continue;
           }
-          const { comments, visibleTo: _v, ...fields } = kase;
+          const { comments } = kase;
+          const fields = fieldsOf(kase);
           const newest = [...comments]
             .filter((c) => !c.isDraft)
             .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
@@ -195,6 +236,44 @@ export class MemoryPortal implements PortalClientFactory {
           .filter((k) => Date.parse(k.lastModifiedAt) >= since.getTime())
           .map((k) => k.number);
       },
+      canSearch: () => this.searchable,
+      // Least recently modified first; the cursor is the index of a page's last case.
+      searchCases: async (search) => {
+        enter('searchCases');
+        if (!this.searchable) throw new PortalError('unsupported', 'no search path', {});
+        const after = search.modifiedAfter?.getTime();
+        const matching = [...this.cases.values()]
+          .filter((k) => k.visibleTo.length === 0 || k.visibleTo.includes(key))
+          .filter((k) => after === undefined || Date.parse(k.lastModifiedAt) > after)
+          .filter((k) => !search.openOnly || !k.closed)
+          .sort(
+            (a, b) =>
+              a.lastModifiedAt.localeCompare(b.lastModifiedAt) || a.number.localeCompare(b.number),
+          );
+        const start = search.after !== undefined ? Number(search.after) + 1 : 0;
+        const first = Math.min(MAX_SEARCH_PAGE, Math.max(1, Math.trunc(search.first)));
+        const page = matching.slice(start, start + first);
+        const end = start + page.length;
+        return {
+          cases: page.map(fieldsOf),
+          totalCount: matching.length,
+          hasNextPage: end < matching.length,
+          endCursor: page.length > 0 ? String(end - 1) : undefined,
+          requests: 1,
+        };
+      },
+      listAttachments: async (caseNumber) => {
+        enter('listAttachments', caseNumber);
+        return visible(caseNumber)
+          .attachments.map((a) => ({ ...a }))
+          .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+      },
     };
   }
+}
+
+/** The case as the port returns it: its fields, without the model's lists. */
+function fieldsOf(kase: MemoryCase): Case {
+  const { comments: _c, attachments: _a, visibleTo: _v, ...fields } = kase;
+  return { ...fields };
 }
