@@ -1,33 +1,44 @@
 // The Telegram bot: the whole user interface. createBot() wires one small Composer per feature
 // and does no network work itself; main.ts registers the command menu and starts long polling.
 //
+// Layout of src/bot/ (test/bot/boundary.test.ts holds the import rules):
+//   create-bot.ts  this file: builds the Telegraf bot, middleware order, features, command menu
+//   context.ts     BotDeps and BotServices, what every feature receives; imports no feature
+//   features/      one file per thing a user does, each exporting one Composer: setup (/setup,
+//                  /cancel), subscriptions (/add /remove /list), latest, settings (/notify
+//                  /length /whoami), slack, status, start-help (/start /help), forget, fallback.
+//                  Features never import each other: what two of them share lives in support/.
+//   support/       what the features share: replies, errors, the allowlist and admin checks, the
+//                  state changes, parsing, pending questions, the command list. Never imports
+//                  features/.
+//
 // Middleware order (outermost first):
 //   1. every callback query gets answered, whatever happens below
 //   2. the allowlist (telegram.allowedChatIds)
 //   3. one chat's updates run in order (a batch of updates is otherwise concurrent)
 //   4. features; 5. the fallback (pointer to /help)
-// bot.catch logs the error (no secret: see errors.ts) and apologises; polling never dies.
+// bot.catch logs the error (no secret: see support/errors.ts) and apologises; polling never dies.
 import { Telegraf, type Context } from 'telegraf';
 import type { Logger } from '../logger.js';
-import { allowlist } from './access.js';
-import { createServices, type BotDeps } from './bot-context.js';
-import { answerEveryCallback } from './callback-data.js';
-import { BOT_COMMANDS } from './commands.js';
-import { errorForLog } from './errors.js';
-import { fallbackFeature } from './fallback.js';
-import { forgetFeature } from './forget.js';
-import { latestFeature } from './latest.js';
-import { replyHtml } from './reply.js';
-import { perChatSequence } from './sequence.js';
-import { settingsFeature } from './settings.js';
-import { slackFeature } from './slack.js';
-import { statusFeature } from './status.js';
-import { setupFeature } from './setup.js';
-import { startHelpFeature } from './start-help.js';
-import { subscriptionsFeature } from './subscriptions.js';
+import { createServices, type BotDeps } from './context.js';
+import { fallbackFeature } from './features/fallback.js';
+import { forgetFeature } from './features/forget.js';
+import { latestFeature } from './features/latest.js';
+import { settingsFeature } from './features/settings.js';
+import { setupFeature } from './features/setup.js';
+import { slackFeature } from './features/slack.js';
+import { startHelpFeature } from './features/start-help.js';
+import { statusFeature } from './features/status.js';
+import { subscriptionsFeature } from './features/subscriptions.js';
+import { allowlist } from './support/access.js';
+import { answerEveryCallback } from './support/callback-data.js';
+import { BOT_COMMANDS } from './support/commands.js';
+import { errorForLog } from './support/errors.js';
+import { replyHtml } from './support/reply.js';
+import { perChatSequence } from './support/sequence.js';
 
-export { BOT_COMMANDS, type BotCommandInfo } from './commands.js';
-export type { BotDeps } from './bot-context.js';
+export type { BotDeps } from './context.js';
+export { BOT_COMMANDS, type BotCommandInfo } from './support/commands.js';
 
 /** telegraf abandons a handler after this long (ms) and reports it to bot.catch. */
 export const HANDLER_TIMEOUT_MS = 90_000;

@@ -5,16 +5,16 @@
 // 127.0.0.1. The full createBot() wiring is the lead's; this keeps these tests independent of
 // features still being written.
 import { Telegraf } from 'telegraf';
-import { allowlist } from '../../src/bot/access.js';
+import { allowlist } from '../../src/bot/support/access.js';
 import {
   createServices,
   type BotServices,
   type SlackFeatureDeps,
   type StatusFeatureDeps,
-} from '../../src/bot/bot-context.js';
-import { fallbackFeature } from '../../src/bot/fallback.js';
-import { slackFeature } from '../../src/bot/slack.js';
-import { statusFeature } from '../../src/bot/status.js';
+} from '../../src/bot/context.js';
+import { fallbackFeature } from '../../src/bot/features/fallback.js';
+import { slackFeature } from '../../src/bot/features/slack.js';
+import { statusFeature } from '../../src/bot/features/status.js';
 import { parseConfig, type Config } from '../../src/config.js';
 import { createCredentialVault } from '../../src/credentials.js';
 import { createLinks } from '../../src/links.js';

@@ -3,19 +3,23 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { botCallbackData, MAX_CALLBACK_DATA_BYTES } from '../../src/bot/callback-data.js';
-import { MAX_CASES_PER_COMMAND, parseCaseArgs } from '../../src/bot/case-args.js';
-import { addSubscriptions, forgetChat, linkCredential } from '../../src/bot/chat-state.js';
+import { botCallbackData, MAX_CALLBACK_DATA_BYTES } from '../../src/bot/support/callback-data.js';
+import { MAX_CASES_PER_COMMAND, parseCaseArgs } from '../../src/bot/support/case-args.js';
+import { addSubscriptions, forgetChat, linkCredential } from '../../src/bot/support/chat-state.js';
 import { seenIds } from '../../src/store/seen.js';
-import { commandOf, isKnownCommand } from '../../src/bot/commands.js';
-import { decodeSetupPayload, encodeSetupPayload, setupDeepLink } from '../../src/bot/deep-link.js';
-import { EXPIRED_NOTICE_WINDOW_MS, createExpiringMap } from '../../src/bot/pending.js';
+import { commandOf, isKnownCommand } from '../../src/bot/support/commands.js';
+import {
+  decodeSetupPayload,
+  encodeSetupPayload,
+  setupDeepLink,
+} from '../../src/bot/support/deep-link.js';
+import { EXPIRED_NOTICE_WINDOW_MS, createExpiringMap } from '../../src/bot/support/pending.js';
 import {
   containsJwt,
   looksLikeCredentialPair,
   looksLikeToken,
-} from '../../src/bot/secret-shapes.js';
-import { parseCredential } from '../../src/bot/setup.js';
+} from '../../src/bot/support/secret-shapes.js';
+import { parseCredential } from '../../src/bot/features/setup.js';
 import { AUDIENCES, CASE_NUMBER_PATTERN } from '../../src/domain.js';
 import { callbackData } from '../../src/notify/telegram/format.js';
 import { emptyState, type CredentialState } from '../../src/store/schema.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { INPUT_TTL_MS } from '../../src/bot/pending.js';
+import { INPUT_TTL_MS } from '../../src/bot/support/pending.js';
 import {
   ADMIN,
   GROUP,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { formatDuration, formatStatus } from '../../src/bot/status.js';
+import { formatDuration, formatStatus } from '../../src/bot/features/status.js';
 import type { PortalPath } from '../../src/portal/types.js';
 import { countOutcomes, createMetrics, outcomeCode, type Metrics } from '../../src/metrics.js';
 import type { Notifier, SendOutcome } from '../../src/notify/notifier.js';

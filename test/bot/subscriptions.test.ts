@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MAX_CASES_PER_COMMAND } from '../../src/bot/case-args.js';
-import { LIST_PAGE_SIZE, MAX_CONTEXT_MESSAGES } from '../../src/bot/subscriptions.js';
+import { MAX_CONTEXT_MESSAGES } from '../../src/bot/features/subscriptions.js';
+import { MAX_CASES_PER_COMMAND } from '../../src/bot/support/case-args.js';
+import { LIST_PAGE_SIZE } from '../../src/bot/support/case-buttons.js';
 import { commentPrint } from '../../src/comment-identity.js';
 import { seenIds } from '../../src/store/seen.js';
 import {

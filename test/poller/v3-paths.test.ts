@@ -3,7 +3,7 @@
 // path changes under it (GraphQL, REST v3 and v1 give the same comment different ids).
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { addSubscriptions } from '../../src/bot/chat-state.js';
+import { addSubscriptions } from '../../src/bot/support/chat-state.js';
 import type { CaseNumber } from '../../src/domain.js';
 import { settleEntry } from '../../src/outbox/index.js';
 import { createPoller, type Poller } from '../../src/poller/poller.js';

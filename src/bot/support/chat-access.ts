@@ -1,13 +1,13 @@
 // "Which portal client speaks for this chat?" Most commands need the chat's credential; without
 // one they say how to get one.
 import type { Context } from 'telegraf';
-import type { Case, Comment } from '../domain.js';
-import { audienceWants } from '../domain.js';
-import { formatComment, type OutgoingMessage } from '../notify/telegram/format.js';
-import type { PortalClient } from '../portal/types.js';
-import type { ChatState } from '../store/schema.js';
-import type { DeepReadonly } from '../store/store.js';
-import type { BotServices } from './bot-context.js';
+import type { Case, Comment } from '../../domain.js';
+import { audienceWants } from '../../domain.js';
+import { formatComment, type OutgoingMessage } from '../../notify/telegram/format.js';
+import type { PortalClient } from '../../portal/types.js';
+import type { ChatState } from '../../store/schema.js';
+import type { DeepReadonly } from '../../store/store.js';
+import type { BotServices } from '../context.js';
 import { audienceOf, readChat } from './chat-state.js';
 import { errorForLog } from './errors.js';
 import { replyHtml } from './reply.js';

@@ -1,7 +1,8 @@
 // What every feature of the bot receives: the injected dependencies plus the bot's own
 // in-memory state (pending questions, group secret watches, refused chats). The dependencies of
 // the optional features (/slack, /status) are declared here too, not in their feature files:
-// every feature imports this module, so it imports none of them (no import cycle).
+// every feature imports this module, so it imports no feature (no import cycle; the boundary
+// test in test/bot/boundary.test.ts holds it).
 import type { Config } from '../config.js';
 import type { CredentialVault } from '../credentials.js';
 import type { AdminReporter, Clock } from '../domain.js';
@@ -18,9 +19,9 @@ import {
   type ExpiringMap,
   type GroupSecretWatch,
   type PendingInput,
-} from './pending.js';
+} from './support/pending.js';
 
-/** What /slack needs beyond BotDeps (slack.ts). */
+/** What /slack needs beyond BotDeps (features/slack.ts). */
 export interface SlackFeatureDeps {
   secretBox: Pick<SecretBox, 'encrypt'>;
   scrubber: SecretScrubber;
@@ -28,7 +29,7 @@ export interface SlackFeatureDeps {
   webhook?: WebhookPosterOptions & { poster?: WebhookPoster };
 }
 
-/** What /status needs beyond BotDeps (status.ts). */
+/** What /status needs beyond BotDeps (features/status.ts). */
 export interface StatusFeatureDeps {
   metrics: { snapshot(): MetricsSnapshot };
   /** package.json version (version.ts readVersion()). */

@@ -2,11 +2,11 @@
 // credential link, subscriptions, settings and queued messages. The credential record itself
 // goes when no other chat uses it.
 import { Composer, type Context } from 'telegraf';
-import type { BotServices } from './bot-context.js';
-import { CALLBACK_PATTERNS, botCallbackData } from './callback-data.js';
-import { forgetChat, readChat } from './chat-state.js';
-import { requireAdmin } from './group-admin.js';
-import { replyHtml } from './reply.js';
+import type { BotServices } from '../context.js';
+import { CALLBACK_PATTERNS, botCallbackData } from '../support/callback-data.js';
+import { forgetChat, readChat } from '../support/chat-state.js';
+import { requireAdmin } from '../support/group-admin.js';
+import { replyHtml } from '../support/reply.js';
 
 export function forgetFeature(s: BotServices): Composer<Context> {
   const bot = new Composer<Context>();

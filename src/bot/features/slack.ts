@@ -8,22 +8,22 @@
 // A webhook URL pasted without the command is deleted too, with a pointer to /slack.
 import { Composer, type Context } from 'telegraf';
 import { message } from 'telegraf/filters';
-import { escapeHtml } from '../notify/telegram/format.js';
-import { removeSlackWebhook, setSlackWebhook } from '../notify/slack/state.js';
+import { isGroup } from '../../lib/chat-kind.js';
+import { escapeHtml } from '../../notify/telegram/format.js';
+import { removeSlackWebhook, setSlackWebhook } from '../../notify/slack/state.js';
 import {
   describeSlackProblem,
   sendTestMessage,
   validateWebhookUrl,
   webhookKey,
   webhookSecrets,
-} from '../notify/slack/webhook.js';
-import type { BotServices, SlackFeatureDeps } from './bot-context.js';
-import { ensureChat, readChat } from './chat-state.js';
-import { errorForLog } from './errors.js';
-import { isGroup } from '../lib/chat-kind.js';
-import { requireAdmin, targetOf } from './group-admin.js';
-import { replyHtml } from './reply.js';
-import { formatUtc } from '../text.js';
+} from '../../notify/slack/webhook.js';
+import { formatUtc } from '../../text.js';
+import type { BotServices, SlackFeatureDeps } from '../context.js';
+import { ensureChat, readChat } from '../support/chat-state.js';
+import { errorForLog } from '../support/errors.js';
+import { requireAdmin, targetOf } from '../support/group-admin.js';
+import { replyHtml } from '../support/reply.js';
 
 const WEBHOOK_HELP_URL = 'https://api.slack.com/messaging/webhooks';
 const OFF_WORDS = new Set(['off', 'remove', 'stop', 'delete', 'disable']);

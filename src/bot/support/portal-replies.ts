@@ -2,9 +2,9 @@
 // portal said no to the credential (the user must act) versus the portal could not be reached
 // or answered oddly (nobody typed anything wrong; try later). Never "wrong password" for a
 // network error.
-import { escapeHtml } from '../notify/telegram/format.js';
-import { isPortalError, type PortalCredential, type PortalError } from '../portal/types.js';
-import type { Logger } from '../logger.js';
+import { escapeHtml } from '../../notify/telegram/format.js';
+import { isPortalError, type PortalCredential, type PortalError } from '../../portal/types.js';
+import type { Logger } from '../../logger.js';
 
 export type PortalResult<T> = { ok: true; value: T } | { ok: false; error: PortalError };
 

@@ -1,7 +1,7 @@
 // In a group, following cases and changing settings is for its administrators: any member can
 // read /list or /latest, only admins change what the group receives.
 import type { Context, Telegram } from 'telegraf';
-import type { BotServices } from './bot-context.js';
+import type { BotServices } from '../context.js';
 import { errorForLog } from './errors.js';
 import type { ChatTarget } from './pending.js';
 import { replyHtml } from './reply.js';

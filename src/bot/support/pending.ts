@@ -5,8 +5,8 @@
 // reported once, as expired, during a grace window: the message that arrives just after a
 // wizard ran out is most likely the secret the user meant to send, and must be handled (deleted,
 // explained) rather than treated as ordinary chat.
-import type { Clock } from '../domain.js';
-import type { ChatState } from '../store/schema.js';
+import type { Clock } from '../../domain.js';
+import type { ChatState } from '../../store/schema.js';
 
 /** How long the bot waits for the answer to a question (/setup, /add without a number). */
 export const INPUT_TTL_MS = 10 * 60_000;

@@ -6,7 +6,7 @@
 // private chat may run the /setup wizard FOR an allowed group (the deep link from that group).
 // The wizard stores the credential for the group only, never anything about the private chat.
 import type { Context, MiddlewareFn } from 'telegraf';
-import type { BotServices } from './bot-context.js';
+import type { BotServices } from '../context.js';
 import { commandOf } from './commands.js';
 import { decodeSetupPayload } from './deep-link.js';
 import { inputKey } from './pending.js';

@@ -6,23 +6,34 @@
 import { Composer, type Context } from 'telegraf';
 import { message } from 'telegraf/filters';
 import type { InlineKeyboardButton } from 'telegraf/types';
-import { CASE_NUMBER_PATTERN, type Case, type CaseNumber, type Comment } from '../domain.js';
-import { callbackData, escapeHtml } from '../notify/telegram/format.js';
-import type { BotServices } from './bot-context.js';
-import { CALLBACK_PATTERNS } from './callback-data.js';
-import { commentMessage, latestWanted, requireCredential, type ChatAccess } from './chat-access.js';
+import { CASE_NUMBER_PATTERN, type Case, type CaseNumber, type Comment } from '../../domain.js';
+import { escapeHtml } from '../../notify/telegram/format.js';
+import type { BotServices } from '../context.js';
+import { CALLBACK_PATTERNS } from '../support/callback-data.js';
+import { LIST_PAGE_SIZE, latestButton, removeButton } from '../support/case-buttons.js';
+import {
+  MAX_CASES_PER_COMMAND,
+  isEmpty,
+  parseCaseArgs,
+  type CaseArgs,
+} from '../support/case-args.js';
+import {
+  commentMessage,
+  latestWanted,
+  requireCredential,
+  type ChatAccess,
+} from '../support/chat-access.js';
 import {
   addSubscriptions,
   readChat,
   removeSubscriptions,
   type NewSubscription,
-} from './chat-state.js';
-import { commandOf } from './commands.js';
-import { MAX_CASES_PER_COMMAND, isEmpty, parseCaseArgs, type CaseArgs } from './case-args.js';
-import { requireAdmin } from './group-admin.js';
-import { inputKey } from './pending.js';
-import { caseProblem, tryPortal } from './portal-replies.js';
-import { replyHtml, replyLines, replyOutgoing } from './reply.js';
+} from '../support/chat-state.js';
+import { commandOf } from '../support/commands.js';
+import { requireAdmin } from '../support/group-admin.js';
+import { inputKey } from '../support/pending.js';
+import { caseProblem, tryPortal } from '../support/portal-replies.js';
+import { replyHtml, replyLines, replyOutgoing } from '../support/reply.js';
 
 /** At most this many "latest comment" context messages after one /add. */
 export const MAX_CONTEXT_MESSAGES = 3;
@@ -31,8 +42,6 @@ export const MAX_CONTEXT_MESSAGES = 3;
  * a slow portal (30 s per call) would otherwise outlive it. The rest are reported unchecked.
  */
 export const ADD_DEADLINE_MS = 60_000;
-/** /list shows this many cases per message (text under 4096 characters, buttons on screen). */
-export const LIST_PAGE_SIZE = 15;
 const MAX_SUMMARY_CHARS = 90;
 const MAX_FIELD_CHARS = 40;
 
@@ -166,10 +175,7 @@ async function addCases(
 }
 
 function listButtons(numbers: readonly CaseNumber[]): InlineKeyboardButton[][] {
-  return numbers.map((n) => [
-    { text: `💬 ${n}`, callback_data: callbackData.latest(n) },
-    { text: `🗑 Remove ${n}`, callback_data: callbackData.remove(n) },
-  ]);
+  return numbers.map((n) => [latestButton(n), removeButton(n)]);
 }
 
 async function removeCases(
@@ -248,9 +254,7 @@ export function subscriptionsFeature(s: BotServices): Composer<Context> {
         return;
       }
       await replyHtml(ctx, 'Which case? Tap one, or send <code>/remove 01234567</code>.', {
-        buttons: numbers
-          .slice(0, LIST_PAGE_SIZE)
-          .map((n) => [{ text: `🗑 Remove ${n}`, callback_data: callbackData.remove(n) }]),
+        buttons: numbers.slice(0, LIST_PAGE_SIZE).map((n) => [removeButton(n)]),
       });
       return;
     }

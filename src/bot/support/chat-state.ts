@@ -6,11 +6,11 @@ import {
   type Audience,
   type Case,
   type CaseNumber,
-} from '../domain.js';
-import { dropForCases, dropForChat } from '../outbox/index.js';
-import type { ChatState, CredentialState, State, SubscriptionState } from '../store/schema.js';
-import { markSeen, type SeenComment } from '../store/seen.js';
-import type { DeepReadonly } from '../store/store.js';
+} from '../../domain.js';
+import { dropForCases, dropForChat } from '../../outbox/index.js';
+import type { ChatState, CredentialState, State, SubscriptionState } from '../../store/schema.js';
+import { markSeen, type SeenComment } from '../../store/seen.js';
+import type { DeepReadonly } from '../../store/store.js';
 import type { ChatTarget } from './pending.js';
 
 export function chatKey(chatId: number): string {

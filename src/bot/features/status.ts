@@ -2,14 +2,14 @@
 // telegram.adminChatIds get an answer; for any other chat the command does not exist (the
 // fallback answers as for any unknown command), so it reveals nothing about the daemon.
 import { Composer, type Context } from 'telegraf';
-import type { MetricsSnapshot } from '../metrics.js';
-import type { PortalPath } from '../portal/types.js';
-import { escapeHtml } from '../notify/telegram/format.js';
-import type { State } from '../store/schema.js';
-import type { DeepReadonly } from '../store/store.js';
-import type { BotServices, StatusFeatureDeps } from './bot-context.js';
-import { replyHtml } from './reply.js';
-import { formatUtc } from '../text.js';
+import type { MetricsSnapshot } from '../../metrics.js';
+import { escapeHtml } from '../../notify/telegram/format.js';
+import type { PortalPath } from '../../portal/types.js';
+import type { State } from '../../store/schema.js';
+import type { DeepReadonly } from '../../store/store.js';
+import { formatUtc } from '../../text.js';
+import type { BotServices, StatusFeatureDeps } from '../context.js';
+import { replyHtml } from '../support/reply.js';
 
 /** Short names for /status; the log says more (v3.ts describePath). */
 const PATH_NAMES: Readonly<Record<PortalPath, string>> = {

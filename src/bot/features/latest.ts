@@ -1,16 +1,21 @@
 // /latest <case> and the "Latest comment" button (on /list and on every comment the engine
 // sends): fetch the case now and show its newest comment for this chat's audience.
 import { Composer, type Context } from 'telegraf';
-import { callbackData, escapeHtml } from '../notify/telegram/format.js';
-import type { CaseNumber } from '../domain.js';
-import type { BotServices } from './bot-context.js';
-import { CALLBACK_PATTERNS } from './callback-data.js';
-import { audienceLabel, commentMessage, latestWanted, requireCredential } from './chat-access.js';
-import { audienceOf, readChat } from './chat-state.js';
-import { parseCaseArgs } from './case-args.js';
-import { caseProblemMessage, tryPortal } from './portal-replies.js';
-import { replyHtml, replyOutgoing } from './reply.js';
-import { LIST_PAGE_SIZE } from './subscriptions.js';
+import type { CaseNumber } from '../../domain.js';
+import { escapeHtml } from '../../notify/telegram/format.js';
+import type { BotServices } from '../context.js';
+import { CALLBACK_PATTERNS } from '../support/callback-data.js';
+import { LIST_PAGE_SIZE, latestButton } from '../support/case-buttons.js';
+import { parseCaseArgs } from '../support/case-args.js';
+import {
+  audienceLabel,
+  commentMessage,
+  latestWanted,
+  requireCredential,
+} from '../support/chat-access.js';
+import { audienceOf, readChat } from '../support/chat-state.js';
+import { caseProblemMessage, tryPortal } from '../support/portal-replies.js';
+import { replyHtml, replyOutgoing } from '../support/reply.js';
 
 async function sendLatest(ctx: Context, s: BotServices, caseNumber: CaseNumber): Promise<void> {
   const access = await requireCredential(ctx, s);
@@ -60,9 +65,7 @@ export function latestFeature(s: BotServices): Composer<Context> {
       return;
     }
     await replyHtml(ctx, 'Which case? Example: <code>/latest 01234567</code>', {
-      buttons: followed
-        .slice(0, LIST_PAGE_SIZE)
-        .map((n) => [{ text: `💬 ${n}`, callback_data: callbackData.latest(n) }]),
+      buttons: followed.slice(0, LIST_PAGE_SIZE).map((n) => [latestButton(n)]),
     });
   });
 

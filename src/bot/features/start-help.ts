@@ -2,11 +2,11 @@
 // /start to a followed case with no other help. /start also re-activates a chat that had
 // blocked the bot (as does the unblock itself, seen as a my_chat_member update).
 import { Composer, type Context } from 'telegraf';
-import type { BotServices } from './bot-context.js';
-import { readChat, reactivateChat } from './chat-state.js';
-import { BOT_COMMANDS } from './commands.js';
-import { errorForLog } from './errors.js';
-import { replyHtml } from './reply.js';
+import type { BotServices } from '../context.js';
+import { readChat, reactivateChat } from '../support/chat-state.js';
+import { BOT_COMMANDS } from '../support/commands.js';
+import { errorForLog } from '../support/errors.js';
+import { replyHtml } from '../support/reply.js';
 
 async function reactivate(s: BotServices, chatId: number): Promise<void> {
   if (readChat(s.store.read(), chatId)?.active !== false) return;

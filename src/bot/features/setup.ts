@@ -10,20 +10,20 @@
 // after /setup in a group, group messages that look like secrets are deleted with a warning.
 import { Composer, type Context } from 'telegraf';
 import { message } from 'telegraf/filters';
-import { escapeHtml } from '../notify/telegram/format.js';
-import type { PortalCredential } from '../portal/types.js';
-import { isAllowedChat } from './access.js';
-import type { BotServices } from './bot-context.js';
-import { linkCredential } from './chat-state.js';
-import { commandOf, isKnownCommand } from './commands.js';
-import { decodeSetupPayload, setupDeepLink } from './deep-link.js';
-import { errorForLog, isTelegramError } from './errors.js';
-import { isGroup } from '../lib/chat-kind.js';
-import { isChatAdmin, requireAdmin, targetOf } from './group-admin.js';
-import { inputKey, INPUT_TTL_MS, type ChatTarget } from './pending.js';
-import { credentialCheckProblem, tryPortal } from './portal-replies.js';
-import { replyHtml, sendHtml } from './reply.js';
-import { looksLikeCredentialPair, looksLikeToken } from './secret-shapes.js';
+import { isGroup } from '../../lib/chat-kind.js';
+import { escapeHtml } from '../../notify/telegram/format.js';
+import type { PortalCredential } from '../../portal/types.js';
+import type { BotServices } from '../context.js';
+import { isAllowedChat } from '../support/access.js';
+import { linkCredential } from '../support/chat-state.js';
+import { commandOf, isKnownCommand } from '../support/commands.js';
+import { decodeSetupPayload, setupDeepLink } from '../support/deep-link.js';
+import { errorForLog, isTelegramError } from '../support/errors.js';
+import { isChatAdmin, requireAdmin, targetOf } from '../support/group-admin.js';
+import { inputKey, INPUT_TTL_MS, type ChatTarget } from '../support/pending.js';
+import { credentialCheckProblem, tryPortal } from '../support/portal-replies.js';
+import { replyHtml, sendHtml } from '../support/reply.js';
+import { looksLikeCredentialPair, looksLikeToken } from '../support/secret-shapes.js';
 
 /** Shorter than this, one word is not an offline token (they are JWTs, hundreds of chars). */
 export const MIN_OFFLINE_TOKEN_CHARS = 20;

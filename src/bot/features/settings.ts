@@ -2,13 +2,13 @@
 // much comment text is shown (0 = privacy mode), /whoami shows the ids for the allowlist.
 import { Composer, type Context } from 'telegraf';
 import type { InlineKeyboardButton } from 'telegraf/types';
-import { AUDIENCES, DEFAULT_AUDIENCE, type Audience } from '../domain.js';
-import type { BotServices } from './bot-context.js';
-import { CALLBACK_PATTERNS, botCallbackData } from './callback-data.js';
-import { audienceLabel } from './chat-access.js';
-import { audienceOf, readChat, setAudience, setMaxCommentChars } from './chat-state.js';
-import { requireAdmin, targetOf } from './group-admin.js';
-import { replyHtml } from './reply.js';
+import { AUDIENCES, DEFAULT_AUDIENCE, type Audience } from '../../domain.js';
+import type { BotServices } from '../context.js';
+import { CALLBACK_PATTERNS, botCallbackData } from '../support/callback-data.js';
+import { audienceLabel } from '../support/chat-access.js';
+import { audienceOf, readChat, setAudience, setMaxCommentChars } from '../support/chat-state.js';
+import { requireAdmin, targetOf } from '../support/group-admin.js';
+import { replyHtml } from '../support/reply.js';
 
 /** Telegram's 4096-character limit leaves room for the header and link around the body. */
 export const MAX_LENGTH_SETTING = 3500;

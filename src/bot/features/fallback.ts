@@ -3,11 +3,11 @@
 // by name. A token pasted outside /setup is deleted; an unknown button is answered.
 import { Composer, type Context } from 'telegraf';
 import { message } from 'telegraf/filters';
-import { escapeHtml } from '../notify/telegram/format.js';
-import type { BotServices } from './bot-context.js';
-import { errorForLog } from './errors.js';
-import { replyHtml } from './reply.js';
-import { containsJwt } from './secret-shapes.js';
+import { escapeHtml } from '../../notify/telegram/format.js';
+import type { BotServices } from '../context.js';
+import { errorForLog } from '../support/errors.js';
+import { replyHtml } from '../support/reply.js';
+import { containsJwt } from '../support/secret-shapes.js';
 
 const COMMAND = /^\/([A-Za-z0-9_]{1,32})(@[A-Za-z0-9_]+)?/;
 

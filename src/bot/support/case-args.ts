@@ -1,6 +1,6 @@
 // Case numbers as users type them: "/add 01234567 01234568", "01234567, 01234568", "#01234567".
 // Leading zeros are significant and kept.
-import { CASE_NUMBER_PATTERN, type CaseNumber } from '../domain.js';
+import { CASE_NUMBER_PATTERN, type CaseNumber } from '../../domain.js';
 
 /** One command handles at most this many cases: a paste of a whole list must not flood. */
 export const MAX_CASES_PER_COMMAND = 20;

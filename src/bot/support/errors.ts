@@ -2,7 +2,7 @@
 // logged by kind and status only (its message could quote a portal answer); a Telegram error
 // by code, description and method (never the request payload, which holds user text).
 import { TelegramError } from 'telegraf';
-import { isPortalError } from '../portal/types.js';
+import { isPortalError } from '../../portal/types.js';
 
 export function errorForLog(err: unknown): Record<string, unknown> {
   if (isPortalError(err)) return { name: err.name, kind: err.kind, status: err.status };

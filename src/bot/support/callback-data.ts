@@ -4,8 +4,8 @@
 // "latest:<case>" and "remove:<case>" come from notify/telegram/format (the engine's comment messages
 // carry them too); the rest belong to the bot.
 import type { Context, MiddlewareFn } from 'telegraf';
-import type { Audience } from '../domain.js';
-import type { Logger } from '../logger.js';
+import type { Audience } from '../../domain.js';
+import type { Logger } from '../../logger.js';
 import { errorForLog } from './errors.js';
 
 export const MAX_CALLBACK_DATA_BYTES = 64;

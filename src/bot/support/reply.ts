@@ -6,7 +6,7 @@ import {
   TELEGRAM_TEXT_LIMIT,
   type InlineButton,
   type OutgoingMessage,
-} from '../notify/telegram/format.js';
+} from '../../notify/telegram/format.js';
 
 export interface ReplyOptions {
   buttons?: InlineKeyboardButton[][];
