@@ -113,7 +113,7 @@ async function startDaemon(configPath: string, explicit: boolean): Promise<void>
     scrubber,
     clock,
   });
-  const telegramNotifier = createTelegramNotifier({ config, links, logger });
+  const telegramNotifier = createTelegramNotifier({ config, links, logger, clock });
   const slackNotifier = createSlackNotifier({
     secretBox,
     scrubber,

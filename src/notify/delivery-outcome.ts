@@ -14,6 +14,7 @@ import type { OutboxEntry, State } from '../store/schema.js';
 import type { DeepReadonly } from '../store/store.js';
 import type { SendOutcome } from './notifier.js';
 import { slackDisabledNotice } from './slack/webhook.js';
+import { applyLearned } from './telegram/topics.js';
 
 /** Backoff after a 5xx or network failure (defaults in delivery.ts). */
 export interface RetryTiming {
@@ -50,6 +51,8 @@ export function applyOutcome(
   if (!entry) return;
   const nowIso = new Date(context.now).toISOString();
   const chat = draft.chats[String(entry.chatId)];
+  // First, whatever the outcome: a topic created before a failed send must not be created twice.
+  if (outcome.learned) applyLearned(draft, entry.chatId, outcome.learned, context.now);
   switch (outcome.kind) {
     case 'ok':
     case 'rejected':

@@ -25,6 +25,10 @@
 // active and kicks the worker; group migrated → the chat's data and entries move to the new id
 // and are sent there; rejected → dropped as above; disabled (Slack webhook gone) → that
 // destination is disabled for the chat and its entries dropped.
+// Learned facts: a Telegram send may learn something about its chat (a forum topic it created,
+// or that it may not create one); the outcome carries it and the same commit stores it
+// (telegram/topics.ts). A crash before that commit costs, besides the duplicate message, a
+// second topic for the case; never a lost message.
 // Pending entries are sent first after start: the worker starts before the first poll cycle and
 // new entries are appended behind them.
 // Time: the worker reads the time and waits (idle rescans, retry times, the stop deadline) only

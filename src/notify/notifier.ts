@@ -10,7 +10,17 @@ import type { Destination } from '../outbox/index.js';
 import type { ChatState, OutboxEntry } from '../store/schema.js';
 import type { DeepReadonly } from '../store/store.js';
 
-export type SendOutcome =
+export type SendOutcome = SendVerdict & {
+  /**
+   * What the send learned about the chat, whatever its verdict (a topic may be created before
+   * the message itself fails). The worker stores it in the transaction that settles the entry,
+   * so a notifier never writes the store itself.
+   */
+  learned?: ChatLearned;
+};
+
+/** What the destination made of one message. */
+export type SendVerdict =
   /** The destination accepted the message. */
   | { kind: 'ok' }
   /** Try the same message again later: after retryAfterMs when the destination said so (429), else backoff. */
@@ -23,6 +33,17 @@ export type SendOutcome =
   | { kind: 'rejected'; reason: string }
   /** The destination itself is gone (a deleted Slack webhook): disable it for this chat. */
   | { kind: 'disabled'; reason: string };
+
+/** Facts about a chat that only a send finds out (Telegram forum topics, telegram/topics.ts). */
+export interface ChatLearned {
+  /** The case's forum topic: created by this send, or found deleted (threadId null: forget it). */
+  topic?: { caseNumber: string; threadId: number | null };
+  /**
+   * The bot may not create topics in this chat: no right to manage topics, or topics are off.
+   * Posts go to General from now on; the chat is told once.
+   */
+  topicsRefused?: 'no-right' | 'not-a-forum';
+}
 
 export interface SendOptions {
   /** Aborted when a shutdown cannot wait any longer for this send. */

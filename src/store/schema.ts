@@ -182,7 +182,7 @@ export const outboxEntrySchema = z.object({
    * text; new-case: a rule brought the case in; severity: its severity changed; attachment: a
    * new file.
    */
-  kind: z.enum(['comment', 'status', 'closed', 'notice']),
+  kind: z.enum(['comment', 'status', 'closed', 'notice', 'new-case', 'severity', 'attachment']),
   case: caseSnapshotSchema.optional(),
   comment: commentSnapshotSchema.optional(),
   attachment: attachmentSnapshotSchema.optional(),

@@ -159,9 +159,9 @@ describe('format: new comment', () => {
     assert.equal(
       plain,
       [
-        '💬 New comment on case 01234567',
+        '💬 Sev 2 · New comment on case 01234567',
         'Kernel panic after upgrading to RHEL 9.4',
-        'Severity 2 (High) · Waiting on Red Hat',
+        'Status: Waiting on Red Hat',
         '',
         'From Jane Doe (Red Hat) · 2026-11-26 14:03 UTC',
         'Please attach a fresh sosreport from the affected node.',
@@ -192,14 +192,14 @@ describe('format: new comment', () => {
 
   it('escapes markup in every field instead of interpreting it', () => {
     const message = comment({
-      kase: { summary: '<b>pwn</b> & "quotes"', status: 'A<B', severity: '1 & 2' },
+      kase: { summary: '<b>pwn</b> & "quotes"', status: 'A<B', severity: 'P<1> & "2"' },
       comment: { author: '<script>', body: '</blockquote><a href="x">&amp;</a>' },
     });
     const plain = assertSendable(message);
     for (const raw of [
       '<b>pwn</b> & "quotes"',
       'A<B',
-      '1 & 2',
+      'P<1> & "2"',
       '<script>',
       '</blockquote><a href="x">&amp;</a>',
     ]) {

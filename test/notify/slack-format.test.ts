@@ -131,13 +131,17 @@ describe('slack format', () => {
       caseUrl: CASE_URL,
       commentUrl: COMMENT_URL,
     });
-    assert.equal(headerText(p), 'Case 01234567: Kernel panic after upgrade to 9.4');
+    assert.equal(headerText(p), 'Sev 2 · Case 01234567: Kernel panic after upgrade to 9.4');
     const all = mrkdwnTexts(p).join('\n');
     assert.match(all, /New comment from \*Jane Doe\* \(Red Hat\) · 2026-11-26 14:03 UTC/);
-    assert.match(all, /Severity 2 \(High\) · Waiting on Red Hat/);
+    assert.match(all, /Status: Waiting on Red Hat/);
+    assert.doesNotMatch(all, /Severity/, 'the header says Sev 2 already');
     assert.match(all, /Please attach an sosreport/);
     assert.ok(all.includes(`<${CASE_URL}|Open case 01234567>`));
-    assert.match(p.text, /New comment on case 01234567 from Jane Doe \(Red Hat\): Kernel panic/);
+    assert.match(
+      p.text,
+      /^💬 Sev 2 · New comment on case 01234567 from Jane Doe \(Red Hat\): Kernel panic/,
+    );
     assert.equal(p.unfurl_links, false);
     const body = p.blocks.find((b) => b.type === 'section');
     assert.ok(body?.type === 'section' && body.text.verbatim === true, 'the body is verbatim');
@@ -205,7 +209,7 @@ describe('slack format', () => {
     assert.ok(body.includes('&lt;@U123&gt;'));
     assert.ok(body.includes('&amp;amp;'), 'an entity typed by a user stays text');
     // plain_text is not parsed by Slack: the header shows the summary as typed, capped.
-    assert.ok(headerText(p).startsWith('Case 01234567: <!channel>'));
+    assert.ok(headerText(p).startsWith('Sev 2 · Case 01234567: <!channel>'));
     assertWithinLimits(p);
   });
 

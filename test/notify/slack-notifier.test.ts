@@ -149,7 +149,7 @@ describe('slack notifier', () => {
     assert.equal(got.length, 1);
     const blocks = got[0]?.body.blocks as { type: string; text?: { text: string } }[];
     assert.equal(blocks[0]?.type, 'header');
-    assert.equal(blocks[0]?.text?.text, 'Case 01234567: Storage latency spikes');
+    assert.equal(blocks[0]?.text?.text, 'Sev 2 · Case 01234567: Storage latency spikes');
     assert.ok(JSON.stringify(blocks).includes('please collect a sosreport'));
     await h.notifier.close();
   });

@@ -4,6 +4,7 @@
 // these builders are mrkdwn already escaped (mrkdwn.ts); plain_text (the header) is not parsed
 // by Slack at all, so it is cleaned but not escaped.
 import { cap, cleanInline, field, SUMMARY_MAX_CHARS } from '../../text.js';
+import { severityTag } from '../case-facts.js';
 import { capEscaped, escapeMrkdwn } from './mrkdwn.js';
 
 /** Slack: a header block's plain_text, in characters. */
@@ -12,6 +13,12 @@ export const SLACK_HEADER_MAX_CHARS = 150;
 export const SLACK_TEXT_MAX_CHARS = 3000;
 /** Slack: blocks per message. */
 export const SLACK_MAX_BLOCKS = 50;
+/**
+ * The longest body shown (comment, description), in characters, whatever the chat's setting:
+ * the same ceiling as /length (bot/settings.ts MAX_LENGTH_SETTING), so Slack never shows more
+ * than Telegram could.
+ */
+export const SLACK_BODY_MAX_CHARS = 3500;
 /** Slack: elements per context block. */
 export const SLACK_CONTEXT_MAX_ELEMENTS = 10;
 
@@ -46,10 +53,15 @@ export interface SlackPayload {
   unfurl_media: false;
 }
 
-/** The case header, `Case <number>: <summary>`: plain text within Slack's cap. */
-export function header(number: string, summary: string): SlackBlock {
+/**
+ * The case header, `[🔴 ]Sev N · Case <number>: <summary>` (no "Sev" when the severity names no
+ * level): plain text within Slack's cap.
+ */
+export function header(number: string, summary: string, severity = ''): SlackBlock {
   const s = field(summary, SUMMARY_MAX_CHARS);
-  const text = s === '' ? `Case ${number}` : `Case ${number}: ${s}`;
+  const tag = severityTag(severity);
+  const title = s === '' ? `Case ${number}` : `Case ${number}: ${s}`;
+  const text = tag === '' ? title : `${tag} · ${title}`;
   return { type: 'header', text: { type: 'plain_text', text: cap(text, SLACK_HEADER_MAX_CHARS) } };
 }
 

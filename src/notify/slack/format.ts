@@ -9,7 +9,7 @@
 //
 // Links instead of buttons: a Block Kit button posted through an incoming webhook shows a warning
 // mark after a click unless the Slack app has interactivity configured; a mrkdwn link just opens.
-import type { Case, Comment } from '../../domain.js';
+import { severityLevel, type Case, type Comment } from '../../domain.js';
 import type { OutboxEntry } from '../../store/schema.js';
 import type { DeepReadonly } from '../../store/store.js';
 import {
@@ -28,6 +28,7 @@ import {
   linksBlock,
   payload,
   section,
+  SLACK_BODY_MAX_CHARS,
   SLACK_TEXT_MAX_CHARS,
   type SlackBlock,
   type SlackPayload,
@@ -40,12 +41,14 @@ import {
   splitMrkdwn,
   telegramHtmlToMrkdwn,
 } from './mrkdwn.js';
+import {
+  formatSlackAttachment,
+  formatSlackNewCase,
+  formatSlackSeverityChange,
+} from './format-events.js';
+import { headerStart } from '../case-facts.js';
 
-/**
- * The longest body shown, in characters, whatever the chat's setting: the same ceiling as
- * /length (bot/settings.ts MAX_LENGTH_SETTING), so Slack never shows more than Telegram could.
- */
-export const SLACK_BODY_MAX_CHARS = 3500;
+export { SLACK_BODY_MAX_CHARS } from './blocks.js';
 export interface SlackFormatSettings {
   /** The chat's /length, or the configured default; 0 = privacy mode (no comment text). */
   maxCommentChars: number;
@@ -94,6 +97,32 @@ export function formatSlackEntry(
         caseUrl: settings.caseUrl,
         unfollowed: settings.unfollowedWhenClosed,
       });
+    case 'new-case':
+      if (!entry.case) return 'a new-case entry without its case';
+      return formatSlackNewCase({
+        kase: entry.case,
+        rule: entry.rule,
+        maxChars: settings.maxCommentChars,
+        caseUrl: settings.caseUrl,
+      });
+    case 'severity':
+      if (!entry.case) return 'a severity entry without its case';
+      return formatSlackSeverityChange({
+        kase: entry.case,
+        previousSeverity: entry.text ?? '',
+        caseUrl: settings.caseUrl,
+      });
+    case 'attachment':
+      if (!entry.case || !entry.attachment) {
+        return 'an attachment entry without its case or attachment';
+      }
+      return formatSlackAttachment({
+        kase: entry.case,
+        attachment: entry.attachment,
+        // Not positive (0, or a broken value): privacy mode, like the comment body.
+        privacy: !(settings.maxCommentChars > 0),
+        caseUrl: settings.caseUrl,
+      });
   }
 }
 
@@ -111,11 +140,11 @@ export function formatSlackComment(input: {
   const role = roleOf(comment);
   const who = author === '' ? '*Unknown author*' : `*${escapeMrkdwn(author)}* (${role})`;
   const blocks: SlackBlock[] = [
-    header(number, kase.summary),
+    header(number, kase.summary, kase.severity),
     context(`💬 New comment from ${who} · ${formatUtc(comment.createdAt)}`, caseFacts(kase)),
   ];
   const fallbackWho = author === '' ? 'unknown author' : `${author} (${role})`;
-  const fallback = `💬 New comment on case ${number} from ${fallbackWho}`;
+  const fallback = `${headerStart('💬', kase.severity)}New comment on case ${number} from ${fallbackWho}`;
 
   const readLink = slackLink(input.commentUrl, 'Read the comment');
   if (maxChars === 0) {
@@ -162,11 +191,15 @@ export function formatSlackStatusChange(input: {
   const after = field(kase.status, FIELD_MAX_CHARS) || 'unknown';
   const change = `${escapeMrkdwn(before)} → *${escapeMrkdwn(after)}*`;
   const blocks = [
-    header(number, kase.summary),
+    header(number, kase.summary, kase.severity),
     section(`🔄 Status: ${change}`),
     linksBlock(slackLink(input.caseUrl, `Open case ${number}`)),
   ];
-  return payload(`🔄 Case ${number} status: ${before} → ${after}`, kase.summary, blocks);
+  return payload(
+    `${headerStart('🔄', kase.severity)}Case ${number} status: ${before} → ${after}`,
+    kase.summary,
+    blocks,
+  );
 }
 
 export function formatSlackCaseClosed(input: {
@@ -180,11 +213,15 @@ export function formatSlackCaseClosed(input: {
     ? '✅ The case was closed. The chat no longer follows it.'
     : '✅ The case was closed.';
   const blocks = [
-    header(number, kase.summary),
+    header(number, kase.summary, kase.severity),
     section(closed),
     linksBlock(slackLink(input.caseUrl, `Open case ${number}`)),
   ];
-  return payload(`✅ Case ${number} was closed`, kase.summary, blocks);
+  return payload(
+    `${headerStart('✅', kase.severity)}Case ${number} was closed`,
+    kase.summary,
+    blocks,
+  );
 }
 
 /**
@@ -205,10 +242,15 @@ export function formatSlackNotice(input: { html: string }): SlackPayload {
   };
 }
 
+/** As on Telegram: the header says "Sev N"; the portal's words only when they name no level. */
 function caseFacts(kase: Case): string {
-  const severity = field(kase.severity, FIELD_MAX_CHARS) || 'unknown';
-  const status = field(kase.status, FIELD_MAX_CHARS) || 'status unknown';
-  return escapeMrkdwn(`Severity ${severity} · ${status}`);
+  const status = `Status: ${field(kase.status, FIELD_MAX_CHARS) || 'unknown'}`;
+  const severity = field(kase.severity, FIELD_MAX_CHARS);
+  return escapeMrkdwn(
+    severityLevel(kase.severity) === undefined && severity !== ''
+      ? `Severity ${severity} · ${status}`
+      : status,
+  );
 }
 
 function roleOf(comment: Comment): string {

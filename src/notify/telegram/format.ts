@@ -1,39 +1,40 @@
-// Turns cases and comments into Telegram messages. Pure: no I/O, no clock, no config.
+// Turns cases and comments into Telegram messages (the events of a case, new case, severity and
+// attachment, are in format-events.ts). Pure: no I/O, no clock, no config.
 //
-// Why HTML and not MarkdownV2: HTML needs only `& < > "` escaped, and every dynamic string goes
-// through escapeHtml() here, so a case summary full of punctuation can never make Telegram
-// answer "can't parse entities" (the old bot's MarkdownV2 messages failed that way).
-//
-// Size: Telegram counts its 4096 limit on the rendered text. Every piece below carries its
+// Size: Telegram counts its 4096 limit on the rendered text. Every piece (html.ts) carries its
 // rendered length next to its HTML, each header field has a cap, and the comment body gets what
 // is left, so the result fits whatever the input (1 MB bodies, 10 KB summaries).
-import { CASE_NUMBER_PATTERN, type Case, type Comment } from '../../domain.js';
+import { CASE_NUMBER_PATTERN, severityLevel, type Case, type Comment } from '../../domain.js';
+import { headerStart } from '../case-facts.js';
 import {
   AUTHOR_MAX_CHARS,
   cleanBody,
-  cleanInline,
   countCodePoints,
   cutBody,
-  escapeHtml,
   field,
   FIELD_MAX_CHARS,
   formatUtc,
-  SUMMARY_MAX_CHARS,
 } from '../../text.js';
+import {
+  bold,
+  italic,
+  join,
+  link,
+  openCaseButton,
+  openCaseRow,
+  outgoing,
+  summaryLine,
+  TELEGRAM_TEXT_LIMIT,
+  text,
+  wrap,
+  type InlineButton,
+  type OutgoingMessage,
+  type Piece,
+} from './html.js';
 
 export { escapeHtml, truncate } from '../../text.js';
+export { TELEGRAM_TEXT_LIMIT, type InlineButton, type OutgoingMessage } from './html.js';
 
-export type InlineButton = { text: string; callbackData: string } | { text: string; url: string };
-
-export interface OutgoingMessage {
-  text: string;
-  parseMode: 'HTML';
-  buttons: InlineButton[][];
-  disablePreview: boolean;
-}
-
-/** Telegram's limit on a message's rendered text, in UTF-16 units (JavaScript length). */
-export const TELEGRAM_TEXT_LIMIT = 4096;
 /** Telegram's limit on a button's callback_data, in UTF-8 bytes. */
 export const CALLBACK_DATA_MAX_BYTES = 64;
 
@@ -46,6 +47,10 @@ export const callbackData = {
   },
   remove(caseNumber: string): string {
     return makeCallbackData('remove', caseNumber);
+  },
+  /** "Mute" under a new case: the bot mutes the case (its handler lives in src/bot/). */
+  mute(caseNumber: string): string {
+    return makeCallbackData('mute', caseNumber);
   },
 };
 
@@ -80,14 +85,10 @@ export function formatComment(input: {
   const { kase, comment, caseUrl, commentUrl } = input;
   const maxChars = Number.isNaN(input.maxChars) ? 0 : Math.max(0, Math.floor(input.maxChars));
   const header = join(
-    text('💬 New comment on case '),
+    text(`${headerStart('💬', kase.severity)}New comment on case `),
     bold(field(kase.number, FIELD_MAX_CHARS) || 'unknown'),
     summaryLine(kase.summary),
-    text('\n'),
-    text(
-      `Severity ${field(kase.severity, FIELD_MAX_CHARS) || 'unknown'} · ${field(kase.status, FIELD_MAX_CHARS) || 'status unknown'}`,
-    ),
-    text('\n\n'),
+    text(`\n${caseFacts(kase)}\n\n`),
     authorLine(comment),
   );
   const buttons = commentButtons(kase.number, caseUrl);
@@ -129,7 +130,7 @@ export function formatStatusChange(input: {
   const before = field(input.previousStatus, FIELD_MAX_CHARS) || 'unknown';
   const after = field(kase.status, FIELD_MAX_CHARS) || 'unknown';
   const message = join(
-    text('🔄 Case '),
+    text(`${headerStart('🔄', kase.severity)}Case `),
     bold(field(kase.number, FIELD_MAX_CHARS) || 'unknown'),
     text(` status: ${before} → ${after}`),
     summaryLine(kase.summary),
@@ -144,7 +145,7 @@ export function formatCaseClosed(input: {
 }): OutgoingMessage {
   const { kase } = input;
   const message = join(
-    text('✅ Case '),
+    text(`${headerStart('✅', kase.severity)}Case `),
     bold(field(kase.number, FIELD_MAX_CHARS) || 'unknown'),
     text(input.unfollowed ? ' was closed. You no longer follow it.' : ' was closed.'),
     summaryLine(kase.summary),
@@ -152,49 +153,16 @@ export function formatCaseClosed(input: {
   return outgoing(message, openCaseRow(input.caseUrl));
 }
 
-// ---- pieces: HTML plus the length Telegram will count for it ----
-
-interface Piece {
-  html: string;
-  /** Rendered length (tags removed, entities decoded), in UTF-16 units. */
-  length: number;
-}
-
-/** Plain text, cleaned and escaped. The only way dynamic strings enter a message. */
-function text(s: string): Piece {
-  const clean = cleanInline(s, true);
-  return { html: escapeHtml(clean), length: clean.length };
-}
-
-function wrap(tagWithAttributes: string, inner: Piece): Piece {
-  const name = tagWithAttributes.split(' ')[0] ?? tagWithAttributes;
-  return { html: `<${tagWithAttributes}>${inner.html}</${name}>`, length: inner.length };
-}
-
-const bold = (s: string): Piece => wrap('b', text(s));
-const italic = (s: string): Piece => wrap('i', text(s));
-
-function link(url: string, label: string): Piece {
-  return {
-    html: `<a href="${escapeHtml(cleanUrl(url))}">${escapeHtml(label)}</a>`,
-    length: label.length,
-  };
-}
-
-function join(...pieces: Piece[]): Piece {
-  return {
-    html: pieces.map((p) => p.html).join(''),
-    length: pieces.reduce((sum, p) => sum + p.length, 0),
-  };
-}
-
-function outgoing(message: Piece, buttons: InlineButton[][]): OutgoingMessage {
-  return { text: message.html, parseMode: 'HTML', buttons, disablePreview: true };
-}
-
-function summaryLine(summary: string): Piece {
-  const s = field(summary, SUMMARY_MAX_CHARS);
-  return s === '' ? text('') : join(text('\n'), bold(s));
+/**
+ * "Status: Waiting on Red Hat". The header already says "Sev N"; the portal's own words are
+ * shown only when they name no level, so nothing the portal said is lost.
+ */
+function caseFacts(kase: Pick<Case, 'severity' | 'status'>): string {
+  const status = `Status: ${field(kase.status, FIELD_MAX_CHARS) || 'unknown'}`;
+  const severity = field(kase.severity, FIELD_MAX_CHARS);
+  return severityLevel(kase.severity) === undefined && severity !== ''
+    ? `Severity ${severity} · ${status}`
+    : status;
 }
 
 function authorLine(comment: Comment): Piece {
@@ -221,21 +189,4 @@ function commentButtons(caseNumber: string, caseUrl: string): InlineButton[][] {
   }
   row.push(...openCaseButton(caseUrl));
   return row.length > 0 ? [row] : [];
-}
-
-function openCaseRow(caseUrl: string): InlineButton[][] {
-  const row = openCaseButton(caseUrl);
-  return row.length > 0 ? [row] : [];
-}
-
-/** Telegram refuses the whole message when a button URL is not http(s): drop the button instead. */
-function openCaseButton(caseUrl: string): InlineButton[] {
-  const url = cleanUrl(caseUrl);
-  return /^https?:\/\/[^\s]+$/i.test(url) ? [{ text: 'Open case', url }] : [];
-}
-
-// ---- text hygiene ----
-
-function cleanUrl(url: string): string {
-  return cleanInline(url, false).trim();
 }

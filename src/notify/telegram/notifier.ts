@@ -1,25 +1,23 @@
-// The Telegram adapter of the Notifier port: formats an outbox entry with format.ts, sends it
-// with telegraf's Telegram client under the pacing of pacing.ts, and turns Telegram's answer into
-// a SendOutcome. It decides nothing about retries itself except one: a message Telegram cannot
-// parse ("can't parse entities") is sent again at once as plain text, so a formatting bug never
-// costs a comment.
-import { Telegram, TelegramError } from 'telegraf';
+// The Telegram adapter of the Notifier port: formats an outbox entry (messages.ts), picks its
+// forum topic (forum.ts) and whether it rings (loudness.ts), sends it with telegraf's Telegram
+// client under the pacing of pacing.ts, and turns Telegram's answer into a SendOutcome
+// (errors.ts). It decides nothing about retries itself except three, so none costs a comment: a
+// message Telegram cannot parse ("can't parse entities") is sent again at once as plain text; a
+// message whose topic a person deleted is sent again into a new topic; one whose topic is closed
+// to the bot goes to General.
+import { Telegram } from 'telegraf';
 import type { Config } from '../../config.js';
-import type { Case, Comment } from '../../domain.js';
-import { errorMessage } from '../../lib/error-facts.js';
-import { secondsToMs } from '../../lib/retry-after.js';
+import { systemClock, type Clock } from '../../domain.js';
 import type { Links } from '../../links.js';
 import type { Logger } from '../../logger.js';
 import type { ChatState, OutboxEntry } from '../../store/schema.js';
 import type { DeepReadonly } from '../../store/store.js';
-import type { Notifier, SendOptions, SendOutcome } from '../notifier.js';
-import {
-  formatCaseClosed,
-  formatComment,
-  formatStatusChange,
-  type InlineButton,
-  type OutgoingMessage,
-} from './format.js';
+import type { ChatLearned, Notifier, SendOptions, SendOutcome } from '../notifier.js';
+import { isParseError, isThreadGone, isTopicClosed, outcomeOfError } from './errors.js';
+import { createTopicRouter, type TopicRouter } from './forum.js';
+import type { InlineButton, OutgoingMessage } from './html.js';
+import { loudnessOf } from './loudness.js';
+import { messageFor } from './messages.js';
 import { createPacer, type Pacer, type PacingOptions } from './pacing.js';
 
 /**
@@ -28,21 +26,14 @@ import { createPacer, type Pacer, type PacingOptions } from './pacing.js';
  * twice, which at-least-once delivery accepts).
  */
 export const SEND_TIMEOUT_MS = 30_000;
-/** A 429 without retry_after (never seen, but possible): wait this long. */
-const DEFAULT_RETRY_AFTER_S = 5;
-
-// 400 answers that are about the chat, not the message: the bot cannot write there any more
-// (group deleted, bot muted or removed). Pausing the chat keeps its data; dropping the message
-// as "rejected" would lose it.
-const CHAT_UNREACHABLE =
-  /chat not found|not enough rights|have no rights|need administrator rights|bot was kicked|user is deactivated|CHAT_WRITE_FORBIDDEN|CHAT_RESTRICTED/i;
-const CANT_PARSE = /can't parse entities|can't find end of the entity|unsupported start tag/i;
 
 export interface TelegramNotifierOptions {
   config: Pick<Config, 'telegram' | 'notify' | 'poll'>;
   /** Builds the "Open case" and "Read the whole comment" links. */
   links: Links;
   logger: Logger;
+  /** Quiet hours are judged at send time by this clock; default the system clock. */
+  clock?: Clock;
   /** Tests shorten the pacing; production uses the defaults of pacing.ts. */
   pacing?: Partial<PacingOptions>;
   sendTimeoutMs?: number;
@@ -53,6 +44,11 @@ export interface TelegramNotifier extends Notifier {
   close(): Promise<void>;
 }
 
+/** The send found its topic deleted: route again. */
+const THREAD_GONE = Symbol('thread gone');
+/** The topic is closed to the bot: send to General instead. */
+const TOPIC_CLOSED = Symbol('topic closed');
+
 export function createTelegramNotifier(options: TelegramNotifierOptions): TelegramNotifier {
   const telegram = new Telegram(options.config.telegram.token, {
     apiRoot: options.config.telegram.apiRoot,
@@ -60,20 +56,123 @@ export function createTelegramNotifier(options: TelegramNotifierOptions): Telegr
   const pacer: Pacer = createPacer(options.pacing);
   const log = options.logger.child({ component: 'telegram-notifier' });
   const timeoutMs = options.sendTimeoutMs ?? SEND_TIMEOUT_MS;
+  const clock = options.clock ?? systemClock;
 
-  const call = (
+  /** One Bot API call on the chat's pace, ended by the timeout or the caller's signal. */
+  const paced = <T>(
     chat: DeepReadonly<ChatState>,
-    payload: SendPayload,
     signal: AbortSignal | undefined,
-  ) =>
-    pacer.schedule(chat, async () => {
+    fn: (callOptions: TelegramCallOptions) => Promise<T>,
+  ): Promise<T> =>
+    pacer.schedule(chat, () => {
       const timeout = AbortSignal.timeout(timeoutMs);
       const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
       // telegraf types its signal with the old abort-controller polyfill; node-fetch (underneath)
       // accepts Node's own AbortSignal, which is what we have. Only the type differs.
-      const callOptions = { signal: combined } as unknown as TelegramCallOptions;
-      await telegram.callApi('sendMessage', payload, callOptions);
+      return fn({ signal: combined } as unknown as TelegramCallOptions);
     });
+
+  const topics: TopicRouter = createTopicRouter({
+    logger: options.logger,
+    async createTopic(chat, name, signal) {
+      const topic = await paced(chat, signal, (o) =>
+        telegram.callApi('createForumTopic', { chat_id: chat.id, name }, o),
+      );
+      if (!Number.isSafeInteger(topic.message_thread_id)) {
+        throw new Error('createForumTopic answered without a message_thread_id');
+      }
+      return topic.message_thread_id;
+    },
+  });
+
+  /** Sends once, and once more as plain text when Telegram cannot parse our HTML. */
+  const deliver = async (
+    entry: DeepReadonly<OutboxEntry>,
+    chat: DeepReadonly<ChatState>,
+    message: OutgoingMessage,
+    extra: PayloadExtra,
+    signal: AbortSignal | undefined,
+  ): Promise<SendOutcome | typeof THREAD_GONE | typeof TOPIC_CLOSED> => {
+    const call = (html: boolean) =>
+      paced(chat, signal, (o) =>
+        telegram.callApi('sendMessage', toPayload(chat.id, message, html, extra), o),
+      );
+    try {
+      await call(true);
+      return { kind: 'ok' };
+    } catch (err) {
+      if (extra.threadId !== undefined && isThreadGone(err)) return THREAD_GONE;
+      if (extra.threadId !== undefined && isTopicClosed(err)) return TOPIC_CLOSED;
+      const outcome = outcomeOfError(err);
+      if (outcome.kind !== 'rejected' || !isParseError(err)) return outcome;
+      // Our HTML should always parse (format.ts escapes everything), but if it ever does not,
+      // the reader still gets the comment: same text without markup, same buttons.
+      log.warn(
+        { chatId: chat.id, entryId: entry.id, reason: outcome.reason },
+        'Telegram could not parse the HTML of a message: sending it again as plain text',
+      );
+      try {
+        await call(false);
+        return { kind: 'ok' };
+      } catch (plainErr) {
+        if (extra.threadId !== undefined && isThreadGone(plainErr)) return THREAD_GONE;
+        if (extra.threadId !== undefined && isTopicClosed(plainErr)) return TOPIC_CLOSED;
+        const plain = outcomeOfError(plainErr);
+        return plain.kind === 'rejected'
+          ? { kind: 'rejected', reason: `${outcome.reason}; as plain text: ${plain.reason}` }
+          : plain;
+      }
+    }
+  };
+
+  /** Routes to the case's topic and sends; a deleted topic is replaced once, a closed one skipped. */
+  const routeAndSend = async (
+    entry: DeepReadonly<OutboxEntry>,
+    chat: DeepReadonly<ChatState>,
+    message: OutgoingMessage,
+    silent: boolean,
+    learned: ChatLearned,
+    signal: AbortSignal | undefined,
+  ): Promise<SendOutcome> => {
+    for (let attempt = 1; ; attempt++) {
+      const route = await topics.route(entry, chat, learned, signal);
+      if ('outcome' in route) return route.outcome;
+      const sent = await deliver(
+        entry,
+        chat,
+        message,
+        { threadId: route.threadId, silent },
+        signal,
+      );
+      if (sent === TOPIC_CLOSED) {
+        // Closed on purpose by a person: leave it closed, and keep it for when it reopens.
+        log.info(
+          { chatId: chat.id, caseNumber: entry.case?.number, threadId: route.threadId },
+          "the case's topic is closed to the bot: posting in General",
+        );
+        const general = await deliver(
+          entry,
+          chat,
+          message,
+          { threadId: undefined, silent },
+          signal,
+        );
+        // Only sends to a topic come back as THREAD_GONE or TOPIC_CLOSED.
+        return typeof general === 'symbol' ? { kind: 'retry', reason: 'topic closed' } : general;
+      }
+      if (sent !== THREAD_GONE) return sent;
+      const caseNumber = entry.case?.number;
+      // A new topic that is gone at once is not ours to fight: wait and try again later.
+      if (caseNumber === undefined || attempt > 1) {
+        return { kind: 'retry', reason: 'Telegram 400: message thread not found' };
+      }
+      log.info(
+        { chatId: chat.id, caseNumber, threadId: route.threadId },
+        "the case's topic was deleted: creating a new one",
+      );
+      topics.forget(chat.id, caseNumber, learned);
+    }
+  };
 
   return {
     destination: 'telegram',
@@ -81,80 +180,30 @@ export function createTelegramNotifier(options: TelegramNotifierOptions): Telegr
       entry: DeepReadonly<OutboxEntry>,
       chat: DeepReadonly<ChatState>,
       sendOptions: SendOptions = {},
-    ) {
+    ): Promise<SendOutcome> {
       const message = messageFor(entry, chat, options);
       if (typeof message === 'string') return { kind: 'rejected', reason: message };
-      const payload = toPayload(chat.id, message, true);
-      try {
-        await call(chat, payload, sendOptions.signal);
-        return { kind: 'ok' };
-      } catch (err) {
-        const outcome = outcomeOfError(err);
-        if (outcome.kind !== 'rejected' || !isParseError(err)) return outcome;
-        // Our HTML should always parse (format.ts escapes everything), but if it ever does not,
-        // the reader still gets the comment: same text without markup, same buttons.
-        log.warn(
-          { chatId: chat.id, entryId: entry.id, reason: outcome.reason },
-          'Telegram could not parse the HTML of a message: sending it again as plain text',
-        );
-        try {
-          await call(chat, toPayload(chat.id, message, false), sendOptions.signal);
-          return { kind: 'ok' };
-        } catch (plainErr) {
-          const plain = outcomeOfError(plainErr);
-          return plain.kind === 'rejected'
-            ? { kind: 'rejected', reason: `${outcome.reason}; as plain text: ${plain.reason}` }
-            : plain;
-        }
-      }
+      const silent = loudnessOf(entry, chat, clock.now()) === 'silent';
+      const learned: ChatLearned = {};
+      const outcome = await routeAndSend(entry, chat, message, silent, learned, sendOptions.signal);
+      return learned.topic || learned.topicsRefused ? { ...outcome, learned } : outcome;
     },
     close: () => pacer.stop(),
   };
 }
 
-/** The message for an entry, or the reason it cannot be built (a broken entry is rejected). */
-export function messageFor(
-  entry: DeepReadonly<OutboxEntry>,
-  chat: Pick<DeepReadonly<ChatState>, 'maxCommentChars'>,
-  options: Pick<TelegramNotifierOptions, 'config' | 'links'>,
-): OutgoingMessage | string {
-  const kase: Case | undefined = entry.case;
-  switch (entry.kind) {
-    case 'notice':
-      if (entry.text === undefined || entry.text === '') return 'a notice without text';
-      return { text: entry.text, parseMode: 'HTML', buttons: [], disablePreview: true };
-    case 'comment': {
-      const comment: Comment | undefined = entry.comment;
-      if (!kase || !comment) return 'a comment entry without its case or comment';
-      return formatComment({
-        kase,
-        comment,
-        maxChars: chat.maxCommentChars ?? options.config.notify.maxCommentChars,
-        caseUrl: options.links.caseUrl(kase.number),
-        commentUrl: options.links.commentUrl(kase.number, comment.id),
-      });
-    }
-    case 'status':
-      if (!kase) return 'a status entry without its case';
-      return formatStatusChange({
-        kase,
-        previousStatus: entry.text ?? '',
-        caseUrl: options.links.caseUrl(kase.number),
-      });
-    case 'closed':
-      if (!kase) return 'a closed entry without its case';
-      return formatCaseClosed({
-        kase,
-        caseUrl: options.links.caseUrl(kase.number),
-        unfollowed: !options.config.poll.keepClosedCases,
-      });
-  }
-}
-
 type TelegramCallOptions = NonNullable<Parameters<Telegram['callApi']>[2]>;
+
+interface PayloadExtra {
+  /** The forum topic; undefined: General (or a chat without topics). */
+  threadId: number | undefined;
+  silent: boolean;
+}
 
 interface SendPayload {
   chat_id: number;
+  message_thread_id?: number;
+  disable_notification?: boolean;
   text: string;
   parse_mode?: 'HTML';
   link_preview_options: { is_disabled: boolean };
@@ -163,12 +212,20 @@ interface SendPayload {
   };
 }
 
-function toPayload(chatId: number, message: OutgoingMessage, html: boolean): SendPayload {
+function toPayload(
+  chatId: number,
+  message: OutgoingMessage,
+  html: boolean,
+  extra: PayloadExtra,
+): SendPayload {
   const payload: SendPayload = {
     chat_id: chatId,
     text: html ? message.text : htmlToPlainText(message.text),
     link_preview_options: { is_disabled: message.disablePreview },
   };
+  // Both left out unless needed: Telegram's defaults are General and a normal notification.
+  if (extra.threadId !== undefined) payload.message_thread_id = extra.threadId;
+  if (extra.silent) payload.disable_notification = true;
   if (html) payload.parse_mode = message.parseMode;
   if (message.buttons.length > 0) {
     payload.reply_markup = { inline_keyboard: message.buttons.map((row) => row.map(toButton)) };
@@ -204,38 +261,4 @@ export function htmlToPlainText(html: string): string {
           : whole;
       })
   );
-}
-
-function isParseError(err: unknown): boolean {
-  return err instanceof TelegramError && err.code === 400 && CANT_PARSE.test(err.description);
-}
-
-/** Telegram's answer (or a network failure) → what delivery should do. */
-export function outcomeOfError(err: unknown): SendOutcome {
-  if (err instanceof TelegramError) {
-    const code = err.code;
-    const description = typeof err.description === 'string' ? err.description : '';
-    const reason = `Telegram ${code}: ${description}`;
-    const migrateTo = err.parameters?.migrate_to_chat_id;
-    if (typeof migrateTo === 'number' && Number.isSafeInteger(migrateTo) && migrateTo !== 0) {
-      return { kind: 'migrated', newChatId: migrateTo };
-    }
-    if (code === 429) {
-      const after = err.parameters?.retry_after;
-      const seconds =
-        typeof after === 'number' && Number.isFinite(after) && after >= 0
-          ? after
-          : DEFAULT_RETRY_AFTER_S;
-      return { kind: 'retry', reason, retryAfterMs: secondsToMs(seconds) };
-    }
-    if (code === 403) return { kind: 'blocked', reason };
-    if (code === 400 && CHAT_UNREACHABLE.test(description)) return { kind: 'blocked', reason };
-    if (code === 400) return { kind: 'rejected', reason };
-    // 5xx, and 401/404 (a wrong bot token: the operator must fix it, the messages must wait).
-    return { kind: 'retry', reason };
-  }
-  // Network failures, timeouts, an answer that is not JSON: telegraf already removed the token
-  // from the message, and the logger scrubs it again.
-  const name = err instanceof Error ? err.name : 'Error';
-  return { kind: 'retry', reason: `${name}: ${errorMessage(err)}` };
 }
