@@ -11,6 +11,11 @@
 // pending cover every comment the chat was given.
 // The closed-case rule rides on the same step: the "closed" message ends the subscription when
 // its last entry settles, unless poll.keepClosedCases.
+// ATTACHMENTS ARE MARKED AT ENQUEUE, unlike comments: a new file's uuid goes into its
+// subscription's `attachmentsSeen` in the same transaction that adds its entries (the poller,
+// poller/apply-attachments.ts), since the entry itself is durable: it stays until settled, so the
+// notice is still sent at least once, and an entry dropped with its destination or its case
+// leaves the file seen (not announced again). Settling an attachment entry changes nothing else.
 //
 // At least once, nothing lost. An entry leaves only when settled, or when the user drops what it
 // belongs to (/forget a chat, /remove a case: no seen record is left to keep). A duplicate can
@@ -20,7 +25,8 @@
 // pending is not added twice; a migrated chat keeps one entry per id.
 //
 // Who writes, through what:
-//   enqueue  the poller (comments, status, closed, notices); the worker ("Slack paused" notice)
+//   enqueue  the poller (comments, status, severity, closed, new-case, attachment, notices); the
+//            worker ("Slack paused" notice)
 //   settle   the worker, after a destination accepted or refused an entry for good
 //   drop     /forget (chat), /remove (cases), /slack off and a disabled webhook (destination),
 //            the worker (entries whose chat or destination is gone)
@@ -35,10 +41,13 @@ export {
 } from './drop.js';
 export { enqueueOne, enqueuer, PendingComments, type Enqueuer } from './enqueue.js';
 export {
+  attachmentSnapshot,
   caseSnapshot,
   commentSnapshot,
   destinationsOf,
   entryId,
+  newCaseSnapshot,
+  NEW_CASE_DESCRIPTION_MAX_CHARS,
   type Destination,
 } from './entries.js';
 export { migrateChat } from './migrate.js';

@@ -1,7 +1,9 @@
 // Pure: a credential's portal results → changes to a store draft (subscriptions, seen, outbox
-// entries). needsWrite asks first, on a read-only state, whether a transaction is worth it;
-// applyOutcome runs inside store.update(), which must stay synchronous.
-import type { Case, CaseNumber, Comment } from '../domain.js';
+// entries): comments, status, severity and closing here; new files (apply-attachments.ts) and
+// what the follow rules found (apply-discovery.ts) beside them. needsWrite asks first, on a
+// read-only state, whether a transaction is worth it; applyOutcome runs inside store.update(),
+// which must stay synchronous.
+import type { Case, CaseNumber } from '../domain.js';
 import {
   caseSnapshot,
   commentSnapshot,
@@ -14,58 +16,26 @@ import {
 import type { ChatState, OutboxEntry, State, SubscriptionState } from '../store/schema.js';
 import { markSeen } from '../store/seen.js';
 import type { DeepReadonly } from '../store/store.js';
+import { applyAttachmentChange, attachmentChange } from './apply-attachments.js';
+import { applyDiscovery, discoveryNeedsWrite } from './apply-discovery.js';
 import { diffSubscription, isQuiet, type SubscriptionDiff } from './diff.js';
 import { caseNotVisibleNotice, credentialRejectedNotice } from './notices.js';
+import {
+  audienceOf,
+  chatsUsing,
+  followers,
+  storedCase,
+  type CaseResult,
+  type CredentialOutcome,
+} from './outcome.js';
 
-export type CaseResult =
-  | {
-      kind: 'ok';
-      /** Absent when this read brought comments only (REST v3 alone reads no case fields). */
-      kase: Case | undefined;
-      comments: readonly Comment[];
-      commentsFetched: boolean;
-      /** When (our clock) the read of this case started. */
-      readAt: number;
-    }
-  | { kind: 'not-visible' }
-  | { kind: 'failed' };
+export type { CaseResult, CredentialOutcome } from './outcome.js';
 
-export interface CredentialOutcome {
-  credentialId: string;
-  /** The credential's runtime `applied` map (read and updated inside the transaction). */
-  applied: Map<CaseNumber, number>;
-  results: Map<CaseNumber, CaseResult>;
-  /** The portal rejected the credential. */
-  rejected: boolean;
-  /** The check did not cover every case it meant to (429, auth): `since` must not advance. */
-  incomplete: boolean;
-}
-
-export function isPollable(
-  sub: DeepReadonly<SubscriptionState>,
-  keepClosedCases: boolean,
-): boolean {
-  return sub.notVisibleAt === undefined && (!sub.closed || keepClosedCases);
-}
-
-/** Active chats using this credential: the only chats a credential's results may touch. */
-export function chatsUsing<C extends DeepReadonly<ChatState>>(
-  chats: Readonly<Record<string, C>>,
-  credentialId: string,
-): C[] {
-  return Object.values(chats).filter((c) => c.active && c.credentialId === credentialId);
-}
-
-/** Those chats whose subscription to `caseNumber` is polled. */
-export function followers<C extends DeepReadonly<ChatState>>(
-  chats: readonly C[],
-  caseNumber: CaseNumber,
-  keepClosedCases: boolean,
-): C[] {
-  return chats.filter((chat) => {
-    const sub = chat.subscriptions[caseNumber];
-    return sub !== undefined && isPollable(sub, keepClosedCases);
-  });
+/** What needsWrite and applyOutcome need to know besides the outcome. */
+export interface ApplySettings {
+  keepClosedCases: boolean;
+  /** config rules.maxCasesPerRule. */
+  maxCasesPerRule: number;
 }
 
 /**
@@ -98,23 +68,9 @@ function diffFor(
     subscription: sub,
     kase: effectiveCase(applied, sub, result.kase),
     comments: result.comments,
-    audience:
-      chat.audience === 'customer' || chat.audience === 'both' ? chat.audience : 'associate',
+    audience: audienceOf(chat),
     pendingCommentIds: pending.of(chat.id, sub.caseNumber),
   });
-}
-
-/** The case as the subscription last stored it, for a read that brought comments only. */
-export function storedCase(sub: DeepReadonly<SubscriptionState>): Case {
-  return {
-    number: sub.caseNumber,
-    summary: sub.summary,
-    status: sub.status,
-    severity: sub.severity,
-    product: sub.product,
-    closed: sub.closed,
-    lastModifiedAt: sub.addedAt,
-  };
 }
 
 /** Would applying this credential's outcome change the store? (Checked before any update.) */
@@ -122,7 +78,7 @@ export function needsWrite(
   state: DeepReadonly<State>,
   o: CredentialOutcome,
   pending: PendingComments,
-  keepClosedCases: boolean,
+  settings: ApplySettings,
 ): boolean {
   if (o.rejected) {
     const cred = state.credentials[o.credentialId];
@@ -131,41 +87,118 @@ export function needsWrite(
   const chats = chatsUsing(state.chats, o.credentialId);
   for (const [caseNumber, result] of o.results) {
     if (result.kind === 'failed') continue;
-    for (const chat of followers(chats, caseNumber, keepClosedCases)) {
+    for (const chat of followers(chats, caseNumber, settings.keepClosedCases)) {
       const sub = chat.subscriptions[caseNumber];
       if (!sub) continue;
       if (result.kind === 'not-visible') return true;
       if (!isQuiet(diffFor(pending, chat, sub, result, o.applied))) return true;
+      const files = o.attachments.get(caseNumber);
+      if (attachmentChange(chat, sub, result.kase, files) !== undefined) return true;
     }
   }
-  return false;
+  return (
+    o.discovery !== undefined &&
+    discoveryNeedsWrite(state, o.credentialId, o.discovery, settings.maxCasesPerRule)
+  );
+}
+
+type Push = (entry: OutboxEntry) => void;
+
+/** One chat's diff of a case that changed: its entries, and the subscription kept in step. */
+function applyDiff(
+  chat: ChatState,
+  sub: SubscriptionState,
+  kase: Case | undefined,
+  diff: SubscriptionDiff,
+  context: { now: number; destinations: readonly Destination[]; push: Push },
+): void {
+  const { now, push } = context;
+  const caseNumber = sub.caseNumber;
+  const base = (d: Destination) =>
+    ({
+      chatId: chat.id,
+      destination: d,
+      createdAt: new Date(now).toISOString(),
+      attempts: 0,
+    }) as const;
+  const snapshot = caseSnapshot(caseNumber, kase ?? storedCase(sub));
+  const destinations = destinationsOf(chat, context.destinations);
+  for (const comment of diff.comments) {
+    for (const d of destinations) {
+      push({
+        ...base(d),
+        id: entryId(d, chat.id, caseNumber, comment.id),
+        kind: 'comment',
+        case: snapshot,
+        comment: commentSnapshot(caseNumber, comment),
+      });
+    }
+  }
+  for (const comment of diff.seenSilently) markSeen(sub, comment);
+  // Status and severity messages say what it was before; the snapshot says what it is now.
+  const changes = [
+    ['status', diff.statusChange],
+    ['severity', diff.severityChange],
+  ] as const;
+  for (const [kind, change] of changes) {
+    if (!change) continue;
+    for (const d of destinations) {
+      push({
+        ...base(d),
+        id: entryId(d, chat.id, caseNumber, `${kind}:${now}`),
+        kind,
+        case: snapshot,
+        text: change.previous,
+      });
+    }
+  }
+  if (diff.closed) {
+    // The subscription ends when this message is delivered (outbox/settle.ts),
+    // unless poll.keepClosedCases; meanwhile `closed` stops its polling.
+    for (const d of destinations) {
+      push({
+        ...base(d),
+        id: entryId(d, chat.id, caseNumber, `closed:${now}`),
+        kind: 'closed',
+        case: snapshot,
+      });
+    }
+  }
+  Object.assign(sub, diff.patch);
 }
 
 /** The transaction: applies one credential's outcome to a fresh draft. Returns entries added. */
 export function applyOutcome(
   draft: State,
   o: CredentialOutcome,
-  context: {
+  context: ApplySettings & {
     now: number;
-    keepClosedCases: boolean;
     destinations: readonly Destination[];
     /** Built once per transaction, shared by the outcomes it writes. */
     enqueue: Enqueuer;
   },
 ): number {
-  const nowIso = new Date(context.now).toISOString();
-  const { pending } = context.enqueue;
+  const { now, enqueue, destinations } = context;
+  const nowIso = new Date(now).toISOString();
   let added = 0;
-  const push = (entry: OutboxEntry): void => {
-    if (context.enqueue.add(entry)) added++;
+  const push: Push = (entry) => {
+    if (enqueue.add(entry)) added++;
   };
-  const base = (chatId: number, destination: Destination) =>
-    ({ chatId, destination, createdAt: nowIso, attempts: 0 }) as const;
-  const canTell = context.destinations.includes('telegram');
+  const notice = (chatId: number, caseNumber: CaseNumber | undefined, event: string) =>
+    ({
+      chatId,
+      destination: 'telegram',
+      createdAt: nowIso,
+      attempts: 0,
+      id: entryId('telegram', chatId, caseNumber, `${event}:${now}`),
+      kind: 'notice',
+    }) as const;
+  const canTell = destinations.includes('telegram');
   const chats = chatsUsing(draft.chats, o.credentialId);
 
   for (const [caseNumber, result] of o.results) {
     if (result.kind === 'failed') continue;
+    // Taken before any change: a case closing in this read still gets its files announced.
     for (const chat of followers(chats, caseNumber, context.keepClosedCases)) {
       const sub = chat.subscriptions[caseNumber];
       if (!sub) continue;
@@ -173,60 +206,28 @@ export function applyOutcome(
         sub.notVisibleAt = nowIso;
         if (canTell) {
           push({
-            ...base(chat.id, 'telegram'),
-            id: entryId('telegram', chat.id, caseNumber, `not-visible:${context.now}`),
-            kind: 'notice',
+            ...notice(chat.id, caseNumber, 'not-visible'),
             text: caseNotVisibleNotice(caseNumber, sub.summary),
           });
         }
         continue;
       }
       const kase = effectiveCase(o.applied, sub, result.kase);
-      const diff = diffFor(pending, chat, sub, result, o.applied);
-      if (isQuiet(diff)) continue;
-      if (kase !== undefined && kase === result.kase) {
-        const version = Date.parse(kase.lastModifiedAt);
-        if (!Number.isNaN(version)) o.applied.set(caseNumber, version);
-      }
-      const snapshot = caseSnapshot(caseNumber, kase ?? storedCase(sub));
-      const destinations = destinationsOf(chat, context.destinations);
-      for (const comment of diff.comments) {
-        for (const d of destinations) {
-          push({
-            ...base(chat.id, d),
-            id: entryId(d, chat.id, caseNumber, comment.id),
-            kind: 'comment',
-            case: snapshot,
-            comment: commentSnapshot(caseNumber, comment),
-          });
+      const files = attachmentChange(chat, sub, result.kase, o.attachments.get(caseNumber));
+      const diff = diffFor(enqueue.pending, chat, sub, result, o.applied);
+      if (!isQuiet(diff)) {
+        if (kase !== undefined && kase === result.kase) {
+          const version = Date.parse(kase.lastModifiedAt);
+          if (!Number.isNaN(version)) o.applied.set(caseNumber, version);
         }
+        applyDiff(chat, sub, kase, diff, { now, destinations, push });
       }
-      for (const comment of diff.seenSilently) markSeen(sub, comment);
-      if (diff.statusChange) {
-        for (const d of destinations) {
-          push({
-            ...base(chat.id, d),
-            id: entryId(d, chat.id, caseNumber, `status:${context.now}`),
-            kind: 'status',
-            case: snapshot,
-            text: diff.statusChange.previous,
-          });
-        }
-      }
-      if (diff.closed) {
-        // The subscription ends when this message is delivered (outbox/settle.ts),
-        // unless poll.keepClosedCases; meanwhile `closed` stops its polling.
-        for (const d of destinations) {
-          push({
-            ...base(chat.id, d),
-            id: entryId(d, chat.id, caseNumber, `closed:${context.now}`),
-            kind: 'closed',
-            case: snapshot,
-          });
-        }
-      }
-      Object.assign(sub, diff.patch);
+      if (files) added += applyAttachmentChange(chat, sub, kase, files, context);
     }
+  }
+
+  if (o.discovery !== undefined) {
+    added += applyDiscovery(draft, o.credentialId, o.discovery, context);
   }
 
   if (o.rejected) {
@@ -241,9 +242,7 @@ export function applyOutcome(
         chat.credentialRejectedNotifiedAt = nowIso;
         if (canTell) {
           push({
-            ...base(chat.id, 'telegram'),
-            id: entryId('telegram', chat.id, undefined, `credential-rejected:${context.now}`),
-            kind: 'notice',
+            ...notice(chat.id, undefined, 'credential-rejected'),
             text: credentialRejectedNotice(cred.label),
           });
         }

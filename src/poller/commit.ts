@@ -22,17 +22,17 @@ async function writeBatch(
   batch: readonly CredentialOutcome[],
   stats: PassCounters,
 ): Promise<boolean[]> {
-  const { keepClosedCases } = env;
+  const settings = { keepClosedCases: env.keepClosedCases, maxCasesPerRule: env.maxCasesPerRule };
   const state = env.store.read();
   const pendingNow = new PendingComments(state.outbox);
-  const writing = batch.filter((o) => needsWrite(state, o, pendingNow, keepClosedCases));
+  const writing = batch.filter((o) => needsWrite(state, o, pendingNow, settings));
   if (writing.length === 0) return batch.map(() => true);
   const write = async (outcomes: readonly CredentialOutcome[]): Promise<boolean> => {
     try {
       const added = await env.store.update((draft) => {
         const context = {
+          ...settings,
           now: env.clock.now(),
-          keepClosedCases,
           destinations: env.destinations,
           enqueue: enqueuer(draft),
         };

@@ -2,14 +2,14 @@
 // once), one pass (a cycle or a sweep), and one credential within a pass (CredentialRun, whose
 // flags its reads set and read).
 import type { CredentialVault } from '../credentials.js';
-import type { AdminReporter, Clock } from '../domain.js';
+import type { AdminReporter, CaseNumber, Clock } from '../domain.js';
 import type { Logger } from '../logger.js';
 import type { Destination, PendingComments } from '../outbox/index.js';
 import type { PortalClient } from '../portal/types.js';
 import type { ChatState, State } from '../store/schema.js';
 import type { DeepReadonly, StateStore } from '../store/store.js';
-import type { CredentialOutcome } from './apply.js';
 import type { CredentialRuntime, Runtimes } from './credential-runtime.js';
+import type { CaseResult, CredentialOutcome } from './outcome.js';
 import type { PassCounters } from './stats.js';
 import type { PollTiming } from './timing.js';
 
@@ -22,6 +22,8 @@ export interface PollerEnv {
   log: Logger;
   timing: PollTiming;
   keepClosedCases: boolean;
+  /** config rules.maxCasesPerRule: a follow rule brings in no more cases than this. */
+  maxCasesPerRule: number;
   /** Destinations with a notifier: each new notification gets one outbox entry per destination. */
   destinations: readonly Destination[];
   /** Called after a transaction enqueued something (wakes the delivery worker). */
@@ -60,4 +62,6 @@ export interface CredentialRun {
   halted: boolean;
   /** The 429 pause was logged (once per credential and pass). */
   rateLimitLogged: boolean;
+  /** Called with each case read that worked (reads the files of a case that moved). */
+  onRead: (caseNumber: CaseNumber, result: Extract<CaseResult, { kind: 'ok' }>) => void;
 }

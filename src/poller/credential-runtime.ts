@@ -13,6 +13,12 @@ export interface CredentialRuntime {
   filterRetryAt: number | undefined;
   /** The fallback was logged (once per credential, until the filter works again). */
   filterWarned: boolean;
+  /** The follow rules' search is not asked before this time (the portal refused it). */
+  discoveryRetryAt: number | undefined;
+  /** That refusal was logged (once per credential, until a search works). */
+  discoveryWarned: boolean;
+  /** No attachment list is read before this time (the API answered 'unsupported' or 'gone'). */
+  attachmentsRetryAt: number | undefined;
   /** The vault could not open the credential (logged once). */
   clientWarned: boolean;
   /**
@@ -29,8 +35,9 @@ export interface CredentialRuntime {
   applied: Map<CaseNumber, number>;
   /**
    * Consecutive portal failures per case ('*' for the credential's own requests: the filter, a
-   * batch). The third in a row is reported to the admins (the reporter sends one message an
-   * hour per kind of failure, with a repeat count), so a changed API is noticed in minutes.
+   * batch; '*search' and '*attachments' for the rules' search and the attachment lists). The
+   * third in a row is reported to the admins (the reporter sends one message an hour per kind
+   * of failure, with a repeat count), so a changed API is noticed in minutes.
    */
   failures: Map<string, number>;
   /** The admins were told this credential's API looks switched off (until a read works). */
@@ -47,6 +54,9 @@ export function runtimeOf(runtimes: Runtimes, credentialId: string): CredentialR
       pausedUntil: 0,
       filterRetryAt: undefined,
       filterWarned: false,
+      discoveryRetryAt: undefined,
+      discoveryWarned: false,
+      attachmentsRetryAt: undefined,
       clientWarned: false,
       modified: new Map(),
       backoff: new Map(),
@@ -63,7 +73,7 @@ export function runtimeOf(runtimes: Runtimes, credentialId: string): CredentialR
 export function forgetUnfollowed(rt: CredentialRuntime, cases: readonly CaseNumber[]): void {
   const followed = new Set(cases);
   for (const map of [rt.modified, rt.backoff, rt.applied, rt.failures]) {
-    for (const n of map.keys()) if (n !== '*' && !followed.has(n)) map.delete(n);
+    for (const n of map.keys()) if (!n.startsWith('*') && !followed.has(n)) map.delete(n);
   }
 }
 
@@ -97,7 +107,10 @@ export function isDue(rt: CredentialRuntime, caseNumber: CaseNumber, now: number
   return (rt.backoff.get(caseNumber)?.until ?? 0) <= now;
 }
 
-/** One more failure in a row of a case (undefined: the credential's own request); the count. */
+/**
+ * One more failure in a row of a case (undefined: the credential's own request; a key starting
+ * with '*': another request of the credential's); the count.
+ */
 export function countFailure(rt: CredentialRuntime, caseNumber: CaseNumber | undefined): number {
   const key = caseNumber ?? '*';
   const count = (rt.failures.get(key) ?? 0) + 1;

@@ -12,8 +12,16 @@
 //   "associate" chat) is marked seen silently, so widening the audience later (/notify both)
 //   does not replay the case's history;
 // - comments already pending in the outbox are not new again;
-// - a status change, and a case closing, are their own notifications.
-import { audienceWants, type Audience, type Case, type Comment, type IdSpace } from '../domain.js';
+// - a status change, a change of severity level, and a case closing, are their own
+//   notifications; a case that closes says only that (no status or severity message with it).
+import {
+  audienceWants,
+  severityLevel,
+  type Audience,
+  type Case,
+  type Comment,
+  type IdSpace,
+} from '../domain.js';
 import type { SubscriptionState } from '../store/schema.js';
 import { holds } from '../store/seen.js';
 import type { DeepReadonly } from '../store/store.js';
@@ -47,6 +55,11 @@ export interface SubscriptionDiff {
   seenSilently: Comment[];
   /** The status changed (and the case did not just close): notify with the previous status. */
   statusChange: { previous: string } | undefined;
+  /**
+   * The severity level changed (both levels known, the case did not just close): notify with
+   * the previous severity. A new wording of the same level ("2" → "2 (High)") is only stored.
+   */
+  severityChange: { previous: string } | undefined;
   /** The case closed since the last poll: notify with a closing message. */
   closed: boolean;
   /** Fields to store; empty when nothing changed. */
@@ -80,7 +93,14 @@ export function diffSubscription(input: DiffInput): SubscriptionDiff {
   const patch: SubscriptionPatch = {};
   if (space !== undefined && space !== sub.via) patch.via = space;
   if (kase === undefined) {
-    return { comments, seenSilently, statusChange: undefined, closed: false, patch };
+    return {
+      comments,
+      seenSilently,
+      statusChange: undefined,
+      severityChange: undefined,
+      closed: false,
+      patch,
+    };
   }
   const closed = kase.closed && !sub.closed;
   // An empty stored status means "not known yet" (a subscription from an older version, or
@@ -89,6 +109,13 @@ export function diffSubscription(input: DiffInput): SubscriptionDiff {
     !closed && sub.status !== '' && kase.status !== sub.status
       ? { previous: sub.status }
       : undefined;
+  // Likewise an empty stored severity; and a severity neither reading can place is only stored.
+  const before = sub.severity !== '' ? severityLevel(sub.severity) : undefined;
+  const after = severityLevel(kase.severity);
+  const severityChange =
+    !closed && before !== undefined && after !== undefined && before !== after
+      ? { previous: sub.severity }
+      : undefined;
 
   if (kase.summary !== sub.summary) patch.summary = kase.summary;
   if (kase.status !== sub.status) patch.status = kase.status;
@@ -96,7 +123,7 @@ export function diffSubscription(input: DiffInput): SubscriptionDiff {
   if (kase.product !== sub.product) patch.product = kase.product;
   if (kase.closed !== sub.closed) patch.closed = kase.closed;
 
-  return { comments, seenSilently, statusChange, closed, patch };
+  return { comments, seenSilently, statusChange, severityChange, closed, patch };
 }
 
 /**
@@ -109,6 +136,7 @@ export function isQuiet(diff: SubscriptionDiff): boolean {
     diff.comments.length === 0 &&
     diff.seenSilently.length === 0 &&
     diff.statusChange === undefined &&
+    diff.severityChange === undefined &&
     !diff.closed &&
     Object.keys(diff.patch).every((key) => key === 'via')
   );

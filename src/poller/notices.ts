@@ -25,3 +25,14 @@ export function caseNotVisibleNotice(caseNumber: string, summary: string): strin
     `/add ${escapeHtml(caseNumber)} again; otherwise /remove ${escapeHtml(caseNumber)}.`,
   ].join('\n');
 }
+
+/** A follow rule brought in rules.maxCasesPerRule cases: it brings no more until some go. */
+export function ruleLimitNotice(position: number, description: string, max: number): string {
+  return [
+    `⚠️ <b>Rule ${position}</b> (${escapeHtml(description)}) reached its limit of ${max} cases.`,
+    '',
+    'It brings in no new cases until some of its cases close or you remove them.',
+    'To keep up, narrow it: /rules lists your rules; /unfollow the broad one and /follow a narrower',
+    'one, for example /follow sev 1,2 product openshift.',
+  ].join('\n');
+}

@@ -1,9 +1,10 @@
 // One credential within a pass: which cases to read and how, by the client's read mode (the
-// batch path, REST per case, or the changed-cases filter with readCase for what it names).
-// Returns what came back, for commit.ts to record; undefined when nothing was asked.
+// batch path, REST per case, or the changed-cases filter with readCase for what it names); in a
+// cycle, the follow rules' search beside those reads (discover.ts); and the files of each case
+// that moved, right after its read (read-attachments.ts). Returns what came back, for commit.ts
+// to record; undefined when nothing was asked.
 import type { CaseNumber } from '../domain.js';
-import type { PortalClient } from '../portal/types.js';
-import { chatsUsing, type CredentialOutcome } from './apply.js';
+import type { PortalClient, ReadMode } from '../portal/types.js';
 import { readBatches, readEachCase } from './batch-cycle.js';
 import type { CredentialRun, Pass, PollerEnv } from './context.js';
 import {
@@ -13,7 +14,10 @@ import {
   resetFailures,
   runtimeOf,
 } from './credential-runtime.js';
+import { discover } from './discover.js';
+import { chatsUsing, hasRules, type CredentialOutcome } from './outcome.js';
 import { applyFailure } from './portal-failure.js';
+import { readAttachmentsIfMoved } from './read-attachments.js';
 import {
   changedSinceRead,
   embedsUnseen,
@@ -33,14 +37,11 @@ export async function pollCredential(
 ): Promise<CredentialOutcome | undefined> {
   const rt = runtimeOf(env.runtimes, credentialId);
   forgetUnfollowed(rt, cases);
-  const outcome: CredentialOutcome = {
-    credentialId,
-    applied: rt.applied,
-    results: new Map(),
-    rejected: false,
-    incomplete: false,
-  };
-  if (cases.length === 0) {
+  const state = env.store.read();
+  const chats = chatsUsing(state.chats, credentialId);
+  // Rules search in cycles only: a sweep re-reads what is followed, it finds nothing new.
+  const discovering = pass.kind === 'cycle' && chats.some(hasRules);
+  if (cases.length === 0 && !discovering) {
     // Nothing followed: nothing to ask. A case added later was read by /add itself.
     if (pass.kind === 'cycle') rt.lastCheckStart = pass.start;
     return undefined;
@@ -61,8 +62,11 @@ export async function pollCredential(
   }
   if (!client) return undefined;
   pass.stats.credentials++;
-  const state = env.store.read();
-  const now = env.clock.now();
+  const mode = client.readMode();
+  if (mode.kind === 'batch' && pass.kind === 'sweep' && mode.withComments) {
+    // Every cycle already reads every case with its newest comments: nothing to sweep.
+    return undefined;
+  }
   const run: CredentialRun = {
     env,
     pass,
@@ -70,22 +74,43 @@ export async function pollCredential(
     rt,
     portal: client,
     log,
-    outcome,
-    checkStart: now,
+    outcome: {
+      credentialId,
+      applied: rt.applied,
+      results: new Map(),
+      attachments: new Map(),
+      rejected: false,
+      incomplete: false,
+    },
+    checkStart: env.clock.now(),
     state,
-    chats: chatsUsing(state.chats, credentialId),
+    chats,
     pending: undefined,
     halted: false,
     rateLimitLogged: false,
+    onRead: () => undefined,
   };
+  const fileReads: Promise<void>[] = [];
+  run.onRead = (n, result) => {
+    const read = readAttachmentsIfMoved(run, n, result);
+    if (read) fileReads.push(read);
+  };
+  await Promise.all([readCases(run, cases, mode), discovering ? discover(run) : undefined]);
+  await Promise.all(fileReads);
+  return run.outcome;
+}
 
+/** The followed cases' reads, by the client's read mode. */
+async function readCases(
+  run: CredentialRun,
+  cases: readonly CaseNumber[],
+  mode: ReadMode,
+): Promise<void> {
+  if (cases.length === 0) return;
+  const { env, pass, rt, portal: client, log, outcome } = run;
+  const now = run.checkStart;
   const due = (n: CaseNumber) => isDue(rt, n, now);
-  const mode = client.readMode();
 
-  if (mode.kind === 'batch' && pass.kind === 'sweep' && mode.withComments) {
-    // Every cycle already reads every case with its newest comments: nothing to sweep.
-    return undefined;
-  }
   if (mode.kind === 'batch' && pass.kind === 'cycle') {
     const stepDown = await readBatches({
       cases: cases.filter(due),
@@ -112,13 +137,13 @@ export async function pollCredential(
       );
       await Promise.all(stepDown.map((n) => fetchCase(run, n)));
     }
-    return outcome;
+    return;
   }
   if (mode.kind === 'per-case' && pass.kind === 'cycle' && rt.lastCheckStart !== undefined) {
     // REST v3 alone: every case's comment list, every cycle (a comment need not move the
     // case's lastModifiedDate); the case fields come with the sweep.
     await readEachCase(cases.filter(due), (n) => readComments(run, n, undefined, env.clock.now()));
-    return outcome;
+    return;
   }
 
   let toFetch: CaseNumber[];
@@ -151,5 +176,4 @@ export async function pollCredential(
   }
 
   await Promise.all(toFetch.map((n) => fetchCase(run, n)));
-  return outcome;
 }

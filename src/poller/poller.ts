@@ -17,6 +17,12 @@
 //     10,000 cases does not hold a new comment back.
 //   - filter fallback (changedCases failed: endpoint missing, broken, down): readCase for every
 //     followed case, listComments as above. The filter is tried again after FILTER_RETRY_AFTER_MS.
+//   - follow rules (discover.ts): when some chat using the credential has rules, ONE
+//     searchCases request per cycle (never in a sweep), beside the reads, whatever the number of
+//     rules or chats; none otherwise. A case it brings in is read from the next cycle on.
+//   - attachments (read-attachments.ts): listAttachments only for a case that moved (its
+//     lastModifiedAt is not the one its files were last read at; on REST alone, new comments),
+//     and only for chats that want file notices. Never in a quiet cycle.
 // Chats sharing a credential share every fetch: one request per case per pass, not per chat.
 //
 // `since` is the start of the previous successful check of that credential minus
@@ -35,10 +41,10 @@ import type { Logger } from '../logger.js';
 import type { Destination } from '../outbox/index.js';
 import type { State } from '../store/schema.js';
 import type { DeepReadonly, StateStore } from '../store/store.js';
-import { isPollable } from './apply.js';
 import { createCommitter } from './commit.js';
 import type { Pass, PollerEnv } from './context.js';
 import { runtimeOf, type Runtimes } from './credential-runtime.js';
+import { isPollable } from './outcome.js';
 import { pollCredential } from './poll-credential.js';
 import {
   CYCLE_DONE_MSG,
@@ -50,7 +56,7 @@ import {
 import { resolveTiming, type PollTiming } from './timing.js';
 
 export interface PollerDeps {
-  config: Pick<Config, 'poll'>;
+  config: Pick<Config, 'poll' | 'rules'>;
   store: StateStore;
   vault: Pick<CredentialVault, 'clientFor'>;
   logger: Logger;
@@ -98,6 +104,7 @@ export function createPoller(deps: PollerDeps): Poller {
     log,
     timing: resolveTiming(deps.config.poll, deps.timing),
     keepClosedCases,
+    maxCasesPerRule: deps.config.rules.maxCasesPerRule,
     destinations: deps.destinations,
     onEnqueued: deps.onEnqueued,
     runtimes,

@@ -10,11 +10,16 @@
 //   the rest         back off the case; bad-payload and non-portal errors reported at once
 // Every portal failure but auth, not-visible and gone counts as one in a row; the
 // REPORT_AFTER_FAILURES-th and later are reported to the admins.
+//
+// The follow rules' search and the attachment lists are requests beside the case reads
+// (applySideFailure): their failures never change how cases are read (no filter fallback, no
+// case backoff). Auth and 429 are the credential's, as above; 'unsupported' (and, for
+// attachments, 'gone') makes the caller stop asking for a while; the rest is tried next cycle.
 import type { CaseNumber } from '../domain.js';
 import { isPortalError, type PortalError, type PortalErrorKind } from '../portal/types.js';
-import type { CaseResult } from './apply.js';
 import type { CredentialRun } from './context.js';
 import { backoffCase, countFailure, pause } from './credential-runtime.js';
+import type { CaseResult } from './outcome.js';
 import type { PollTiming } from './timing.js';
 
 /** Failures in a row, of one case or one credential, before the admins hear of it. */
@@ -77,9 +82,17 @@ export function decideFailure(
   return { action: { kind: 'back-off', gone: kind === 'gone', reportNow }, inARow };
 }
 
-/** Counts a failure in a row; the REPORT_AFTER_FAILURES-th and later go to the admins. */
-function noteFailure(run: CredentialRun, caseNumber: CaseNumber | undefined, err: PortalError) {
-  const count = countFailure(run.rt, caseNumber);
+/**
+ * Counts a failure in a row (under `key`: a case number, '*' or '*<request>'); the
+ * REPORT_AFTER_FAILURES-th and later go to the admins.
+ */
+function noteFailure(
+  run: CredentialRun,
+  key: string | undefined,
+  err: PortalError,
+  caseNumber: CaseNumber | undefined,
+) {
+  const count = countFailure(run.rt, key);
   if (count < REPORT_AFTER_FAILURES) return;
   run.env.reporter.report({
     component: 'portal',
@@ -87,6 +100,7 @@ function noteFailure(run: CredentialRun, caseNumber: CaseNumber | undefined, err
     context: {
       credentialId: run.credentialId,
       ...(caseNumber !== undefined ? { caseNumber } : {}),
+      ...(key?.startsWith('*') === true ? { request: key.slice(1) } : {}),
       failuresInARow: count,
       endpoint: err.endpoint,
       status: err.status,
@@ -111,7 +125,7 @@ export function applyFailure(
   }
   run.pass.stats.portalFailures++;
   const now = run.env.clock.now();
-  if (inARow && isPortalError(err)) noteFailure(run, caseNumber, err);
+  if (inARow && isPortalError(err)) noteFailure(run, caseNumber, err, caseNumber);
   switch (action.kind) {
     case 'reject-credential':
       if (!outcome.rejected) {
@@ -187,4 +201,47 @@ function backOff(
     });
   }
   return { kind: 'failed' };
+}
+
+/** Requests beside the case reads: the follow rules' search, a case's attachment list. */
+export type SideRequest = 'search' | 'attachments';
+
+/**
+ * A failed search or attachment list, for one credential's pass. Returns 'not-sent' (the
+ * credential was halted earlier), 'refused' (the API is not there for this credential:
+ * 'unsupported', and for attachments 'gone' too; the caller stops asking for a while and
+ * logs it) or 'failed' (asked again next cycle).
+ */
+export function applySideFailure(
+  run: CredentialRun,
+  what: SideRequest,
+  err: unknown,
+  caseNumber?: CaseNumber,
+): 'not-sent' | 'refused' | 'failed' {
+  if (err instanceof HaltedError) return 'not-sent';
+  if (haltsCredential(err)) {
+    // Rejected or told to slow down: the credential's, whatever request met it.
+    applyFailure(run, undefined, err);
+    return 'failed';
+  }
+  run.pass.stats.portalFailures++;
+  const kind: PortalErrorKind | 'unexpected' = isPortalError(err) ? err.kind : 'unexpected';
+  if (kind === 'unsupported' || (what === 'attachments' && kind === 'gone')) return 'refused';
+  if (isPortalError(err) && kind !== 'not-visible' && kind !== 'gone') {
+    noteFailure(run, `*${what}`, err, caseNumber);
+  }
+  run.log.warn(
+    { err, caseNumber },
+    what === 'search'
+      ? "the follow rules' case search failed; it is asked again next cycle"
+      : 'could not read the attachments of a case; they are read again when it is next read',
+  );
+  if (kind === 'bad-payload' || kind === 'unexpected') {
+    run.env.reporter.report({
+      component: 'poller',
+      error: err,
+      context: { credentialId: run.credentialId, request: what, caseNumber },
+    });
+  }
+  return 'failed';
 }

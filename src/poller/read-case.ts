@@ -5,9 +5,9 @@ import type { Case, CaseNumber, Comment } from '../domain.js';
 import { PendingComments } from '../outbox/index.js';
 import type { CaseRead } from '../portal/types.js';
 import { holds } from '../store/seen.js';
-import { followers } from './apply.js';
 import type { CredentialRun } from './context.js';
 import { isPaused } from './credential-runtime.js';
+import { followers } from './outcome.js';
 import { applyFailure, haltsCredential, HaltedError } from './portal-failure.js';
 
 /** Runs one portal request within the pass's limiter, counted; halts the run on auth or 429. */
@@ -44,13 +44,15 @@ export function ok(
   comments: readonly Comment[] | undefined,
   readAt: number,
 ): void {
-  run.outcome.results.set(caseNumber, {
+  const result = {
     kind: 'ok',
     kase,
     comments: comments ?? [],
     commentsFetched: comments !== undefined,
     readAt,
-  });
+  } as const;
+  run.outcome.results.set(caseNumber, result);
+  run.onRead(caseNumber, result);
 }
 
 /** Comments of a case, recorded as the case's result (with its fields when known). */

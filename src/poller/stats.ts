@@ -8,7 +8,7 @@ export const SWEEP_DONE_MSG = 'sweep done';
 
 /** What one pass (a cycle or a sweep) cost and did. */
 export const passCountersSchema = z.object({
-  /** Credentials that had followed cases and were not paused. */
+  /** Credentials that had followed cases (or follow rules) and were not paused. */
   credentials: z.number().int(),
   portalRequests: z.number().int(),
   casesFetched: z.number().int(),
@@ -20,6 +20,10 @@ export const passCountersSchema = z.object({
   enqueued: z.number().int(),
   /** Cases whose comments were read (listComments); the others had not moved. */
   commentReads: z.number().int(),
+  /** Follow rules' searches asked (at most one per credential per cycle; in portalRequests). */
+  searches: z.number().int(),
+  /** Attachment lists asked, one per case that moved (in portalRequests). */
+  attachmentReads: z.number().int(),
 });
 export type PassCounters = z.infer<typeof passCountersSchema>;
 
@@ -52,5 +56,7 @@ export function newCounters(): PassCounters {
     storeWrites: 0,
     enqueued: 0,
     commentReads: 0,
+    searches: 0,
+    attachmentReads: 0,
   };
 }

@@ -95,7 +95,8 @@ export interface ChatSeed {
 
 /**
  * A state as /setup and /add leave it: the credential sealed, each case subscribed with its
- * current comments seen and its current fields.
+ * current comments seen and its current fields, its files so far history (attachmentsSince, and
+ * attachmentsReadAt at the case's lastModifiedAt, as db.json format 3 has them).
  */
 export function seedState(
   portal: MemoryPortal,
@@ -128,6 +129,8 @@ export function seedState(
         severity: kase?.severity ?? '',
         product: kase?.product ?? '',
         closed: kase?.closed ?? false,
+        attachmentsSince: iso,
+        ...(kase ? { attachmentsReadAt: kase.lastModifiedAt } : {}),
       };
     }
     state.chats[String(seed.chatId)] = chat;

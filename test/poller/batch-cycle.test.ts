@@ -64,9 +64,10 @@ describe('batch cycle', () => {
     r.portal.calls.length = 0;
     await r.poller.runCycle();
     assert.deepEqual(r.queued(), ['one', 'two']);
+    // No comment list; the case moved, so its files are read (attachments are on by default).
     assert.deepEqual(
       r.portal.calls.map((c) => c.op),
-      ['readCases'],
+      ['readCases', 'listAttachments'],
     );
   });
 
@@ -83,7 +84,7 @@ describe('batch cycle', () => {
     assert.deepEqual(r.queued(), bodies, 'none of the five lost, in order');
     assert.deepEqual(
       r.portal.calls.map((c) => c.op),
-      ['readCases', 'listComments'],
+      ['readCases', 'listComments', 'listAttachments'],
     );
   });
 
@@ -105,7 +106,7 @@ describe('batch cycle', () => {
     await r.poller.runCycle();
     assert.deepEqual(
       r.portal.calls.map((c) => c.op),
-      ['readCases', 'listComments'],
+      ['readCases', 'listComments', 'listAttachments'],
     );
     assert.deepEqual(r.queued(), ['moved']);
   });

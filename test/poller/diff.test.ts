@@ -179,17 +179,59 @@ describe('diff of a followed case', () => {
     assert.deepEqual(result.statusChange, { previous: 'Closed' });
   });
 
-  it('keeps summary, severity and product in step without notifying', () => {
+  it('keeps summary, severity wording and product in step without notifying', () => {
     const before = kase();
-    const after = kase({ summary: 'New title', severity: '1 (Urgent)', product: 'OpenShift' });
+    const after = kase({ summary: 'New title', severity: 'Sev 2', product: 'OpenShift' });
     const result = diff({ k: after, sub: subOf(before), comments: [] });
     assert.equal(result.statusChange, undefined);
+    assert.equal(result.severityChange, undefined, 'the same level, written differently');
     assert.deepEqual(result.patch, {
       summary: 'New title',
-      severity: '1 (Urgent)',
+      severity: 'Sev 2',
       product: 'OpenShift',
     });
     assert.equal(isQuiet(result), false);
+  });
+
+  it('reports a change of severity level, up or down, with the previous severity', () => {
+    for (const [from, to] of [
+      ['3 (Normal)', '1 (Urgent)'],
+      ['1 (Urgent)', '4 (Low)'],
+      ['High', 'Urgent'],
+    ] as const) {
+      const result = diff({
+        k: kase({ severity: to }),
+        sub: subOf(kase({ severity: from })),
+        comments: [],
+      });
+      assert.deepEqual(result.severityChange, { previous: from }, `${from} → ${to}`);
+      assert.deepEqual(result.patch, { severity: to });
+      assert.equal(isQuiet(result), false);
+    }
+  });
+
+  it('learns an unknown severity silently: none stored yet, or one no level can be read from', () => {
+    for (const [from, to] of [
+      ['', '1 (Urgent)'],
+      ['Unassigned', '1 (Urgent)'],
+      ['2 (High)', 'to be decided'],
+    ] as const) {
+      const result = diff({
+        k: kase({ severity: to }),
+        sub: subOf(kase({ severity: from })),
+        comments: [],
+      });
+      assert.equal(result.severityChange, undefined, `${from} → ${to}`);
+      assert.deepEqual(result.patch, { severity: to });
+    }
+  });
+
+  it('says only that the case closed when its severity changed too', () => {
+    const before = kase({ severity: '3 (Normal)' });
+    const after = kase({ severity: '1 (Urgent)', status: 'Closed', closed: true });
+    const result = diff({ k: after, sub: subOf(before), comments: [] });
+    assert.equal(result.closed, true);
+    assert.equal(result.severityChange, undefined);
   });
 
   it('property: every new wanted public comment is returned exactly once, in date order', () => {

@@ -880,8 +880,9 @@ describe('sweep', () => {
       .filter((c) => c.credential === 'token-a').length;
     await sweep;
     assert.equal(cycle.enqueued, 3);
-    // changedCases, then readCase and listComments for each of the three cases.
-    assert.equal(cycleCalls, 7);
+    // changedCases, then readCase, listComments and (they moved) listAttachments for each of
+    // the three cases.
+    assert.equal(cycleCalls, 10);
     assert.ok(
       sweepCallsBefore <= 2,
       `the sweep took turns while the cycle waited: ${sweepCallsBefore} sweep requests before its last`,
@@ -991,7 +992,7 @@ describe('restart', () => {
     assert.equal(first.fullSweep, false);
     assert.deepEqual(
       r.portal.calls.map((c) => `${c.op} ${c.caseNumber ?? ''}`.trim()),
-      ['changedCases', 'getCase 00000222', 'listComments 00000222'],
+      ['changedCases', 'getCase 00000222', 'listComments 00000222', 'listAttachments 00000222'],
     );
     assert.deepEqual(commentIds(r), [c1.id]);
   });

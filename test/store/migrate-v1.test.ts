@@ -117,8 +117,19 @@ describe('db.json written by the v1-era daemon', () => {
       const comments = JSON.parse(
         await readFile(new URL('portal-comments.json', FIXTURE), 'utf8'),
       ) as Record<string, PortalComment[]>;
+      // The cases as the fixture's chats last saw them (a severity change would be news).
+      const severities: Record<string, string> = {
+        '01000001': '2 (High)',
+        '01000002': '3 (Normal)',
+        '01000003': '2 (High)',
+      };
       for (const [number, list] of Object.entries(comments)) {
-        fake.addCase({ number, summary: `Case ${number}`, status: 'Waiting on Red Hat' });
+        fake.addCase({
+          number,
+          summary: `Case ${number}`,
+          status: 'Waiting on Red Hat',
+          ...(severities[number] !== undefined ? { severity: severities[number] } : {}),
+        });
         for (const c of list) fake.addComment(number, c);
       }
       if (path === 'rest') fake.retire('graphql');
