@@ -82,6 +82,12 @@ const fileSchema = z.strictObject({
       maxCommentChars: z.number().int().min(0).max(3500).default(1000),
     })
     .prefault({}),
+  rules: z
+    .strictObject({
+      maxPerChat: z.number().int().min(0).max(100).default(10),
+      maxCasesPerRule: z.number().int().min(1).max(5_000).default(200),
+    })
+    .prefault({}),
   slack: z
     .strictObject({
       allowedWebhookHosts: z.array(z.string().min(1)).default(['hooks.slack.com']),
@@ -125,6 +131,8 @@ export interface Config {
     keepClosedCases: boolean;
   };
   notify: { maxCommentChars: number };
+  /** /follow: rules per chat (0 turns rules off); cases one rule may follow. */
+  rules: { maxPerChat: number; maxCasesPerRule: number };
   slack: { allowedWebhookHosts: string[] };
   /** Absolute path of db.json. */
   dbPath: string;
@@ -265,6 +273,7 @@ export function parseConfig(
     },
     poll: data.poll,
     notify: data.notify,
+    rules: data.rules,
     slack: data.slack,
     dbPath,
     log: { level: envLevel ?? data.log.level, format: envFormat ?? data.log.format },

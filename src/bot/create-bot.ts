@@ -5,8 +5,10 @@
 //   create-bot.ts  this file: builds the Telegraf bot, middleware order, features, command menu
 //   context.ts     BotDeps and BotServices, what every feature receives; imports no feature
 //   features/      one file per thing a user does, each exporting one Composer: setup (/setup,
-//                  /cancel), subscriptions (/add /remove /list), latest, settings (/notify
-//                  /length /whoami), slack, status, start-help (/start /help), forget, fallback.
+//                  /cancel), subscriptions (/add /remove /list), rules (/follow /rules
+//                  /unfollow), latest, settings (/notify /length /whoami), mute-quiet (/mute
+//                  /unmute /quiet /attachments and the Mute button), slack, status, start-help
+//                  (/start /help), forget, fallback.
 //                  Features never import each other: what two of them share lives in support/.
 //   support/       what the features share: replies, errors, the allowlist and admin checks, the
 //                  state changes, parsing, pending questions, the command list. Never imports
@@ -16,7 +18,8 @@
 //   1. every callback query gets answered, whatever happens below
 //   2. the allowlist (telegram.allowedChatIds)
 //   3. one chat's updates run in order (a batch of updates is otherwise concurrent)
-//   4. features; 5. the fallback (pointer to /help)
+//   4. the forum flag of a known chat follows Telegram's is_forum (written only on a change)
+//   5. features; 6. the fallback (pointer to /help)
 // bot.catch logs the error (no secret: see support/errors.ts) and apologises; polling never dies.
 import { Telegraf, type Context } from 'telegraf';
 import type { Logger } from '../logger.js';
@@ -24,6 +27,8 @@ import { createServices, type BotDeps } from './context.js';
 import { fallbackFeature } from './features/fallback.js';
 import { forgetFeature } from './features/forget.js';
 import { latestFeature } from './features/latest.js';
+import { muteQuietFeature } from './features/mute-quiet.js';
+import { rulesFeature } from './features/rules.js';
 import { settingsFeature } from './features/settings.js';
 import { setupFeature } from './features/setup.js';
 import { slackFeature } from './features/slack.js';
@@ -34,6 +39,7 @@ import { allowlist } from './support/access.js';
 import { answerEveryCallback } from './support/callback-data.js';
 import { BOT_COMMANDS } from './support/commands.js';
 import { errorForLog } from './support/errors.js';
+import { forumFlag } from './support/forum-flag.js';
 import { replyHtml } from './support/reply.js';
 import { perChatSequence } from './support/sequence.js';
 
@@ -53,12 +59,15 @@ export function createBot(deps: BotDeps): Telegraf {
   bot.use(answerEveryCallback(s.log));
   bot.use(allowlist(s));
   bot.use(perChatSequence());
+  bot.use(forumFlag(s));
   // setup first: it owns the /start deep link and the wizard's next message.
   bot.use(setupFeature(s));
   bot.use(startHelpFeature(s));
   bot.use(subscriptionsFeature(s));
+  bot.use(rulesFeature(s));
   bot.use(latestFeature(s));
   bot.use(settingsFeature(s));
+  bot.use(muteQuietFeature(s));
   bot.use(forgetFeature(s));
   if (deps.slack) bot.use(slackFeature(s, deps.slack));
   if (deps.status) bot.use(statusFeature(s, deps.status));

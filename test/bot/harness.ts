@@ -40,6 +40,8 @@ export { manualClock, type ManualClock } from '../_helpers/clock.js';
 export interface HarnessOptions {
   allowedChatIds?: number[];
   maxCommentChars?: number;
+  /** config.rules (follow rules' limits). */
+  rules?: { maxPerChat?: number; maxCasesPerRule?: number };
   /** Wrap the store, e.g. to make it fail. */
   wrapStore?: (store: StateStore) => StateStore;
 }
@@ -91,6 +93,7 @@ export async function startHarness(t: TestContext, options: HarnessOptions = {})
     {
       telegram: { apiRoot: fake.apiRoot, allowedChatIds: options.allowedChatIds ?? [] },
       notify: { maxCommentChars: options.maxCommentChars ?? 1000 },
+      ...(options.rules ? { rules: options.rules } : {}),
     },
     { TELEGRAM_BOT_TOKEN: TOKEN, PUSHBOT_SECRET_KEY: 'harness-secret-key-0123456789' },
     () => {

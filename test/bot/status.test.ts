@@ -303,3 +303,39 @@ describe('/status: how each credential reads the portal', () => {
     assert.match(text([], []), /Read through: \(no credential polled yet\)/);
   });
 });
+
+describe('/status: rules, mute, quiet hours, file notices', () => {
+  const at = '2026-12-01T00:00:00.000Z';
+  const s = emptyState();
+  s.chats['1'] = chat(1, {
+    rules: [
+      { id: 1, severities: [1], createdAt: at },
+      { id: 2, product: ['openshift'], createdAt: at },
+    ],
+    quiet: { from: '22:00', to: '07:00', timeZone: 'Europe/Rome' },
+    subscriptions: { '01234567': sub('01234567', { muted: true }) },
+  });
+  s.chats['2'] = chat(2, { attachments: false });
+  const shown = (chatId: number) =>
+    formatStatus({
+      version: '1.2.3',
+      now: Date.parse('2026-12-03T10:00:00Z'),
+      metrics: createMetrics({ now: () => Date.parse('2026-12-03T10:00:00Z') }).snapshot(),
+      state: s,
+      chatId,
+    });
+
+  it('counts them over every chat', () => {
+    assert.match(shown(1), /Rules: 2 in 1 chat · muted cases 1/);
+    assert.match(shown(1), /Quiet hours: 1 chat · file notices off: 1/);
+  });
+
+  it("shows the asking chat's own settings", () => {
+    assert.match(
+      shown(1),
+      /This chat: 2 rules · quiet 22:00–07:00 \(Europe\/Rome\) · file notices on/,
+    );
+    assert.match(shown(2), /This chat: 0 rules · no quiet hours · file notices off/);
+    assert.match(shown(3), /This chat: 0 rules · no quiet hours · file notices on/);
+  });
+});

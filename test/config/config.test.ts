@@ -48,6 +48,7 @@ describe('configuration', () => {
     assert.equal(config.poll.concurrency, 4);
     assert.equal(config.poll.fullSweepEvery, 10);
     assert.equal(config.notify.maxCommentChars, 1000);
+    assert.deepEqual(config.rules, { maxPerChat: 10, maxCasesPerRule: 200 });
     assert.deepEqual(config.slack.allowedWebhookHosts, ['hooks.slack.com']);
     assert.equal(config.dbPath, '/srv/bot/data/db.json');
     assert.equal(config.secretKeyPath, '/srv/bot/data/secret.key');
@@ -120,6 +121,8 @@ describe('configuration', () => {
       /^poll\.keepClosedCases: .*boolean/,
     ],
     ['notify.maxCommentChars', { notify: { maxCommentChars: -1 } }, /^notify\.maxCommentChars: /],
+    ['rules.maxPerChat', { rules: { maxPerChat: 2.5 } }, /^rules\.maxPerChat: .*int/],
+    ['rules.maxCasesPerRule', { rules: { maxCasesPerRule: 0 } }, /^rules\.maxCasesPerRule: /],
     [
       'slack.allowedWebhookHosts',
       { slack: { allowedWebhookHosts: [''] } },

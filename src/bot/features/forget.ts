@@ -1,6 +1,6 @@
 // /forget: after a confirmation button, delete everything stored for this chat: its
-// credential link, subscriptions, settings and queued messages. The credential record itself
-// goes when no other chat uses it.
+// credential link, subscriptions, follow rules, settings (mute, quiet hours, ...) and queued
+// messages. The credential record itself goes when no other chat uses it.
 import { Composer, type Context } from 'telegraf';
 import type { BotServices } from '../context.js';
 import { CALLBACK_PATTERNS, botCallbackData } from '../support/callback-data.js';
@@ -19,9 +19,10 @@ export function forgetFeature(s: BotServices): Composer<Context> {
       return;
     }
     const count = Object.keys(chat.subscriptions).length;
+    const rules = chat.rules?.length ?? 0;
     await replyHtml(
       ctx,
-      `🗑 Delete this chat’s Red Hat login, its ${count} followed case${count === 1 ? '' : 's'}, settings and pending messages?`,
+      `🗑 Delete this chat’s Red Hat login, its ${count} followed case${count === 1 ? '' : 's'}${rules > 0 ? `, ${rules} follow rule${rules === 1 ? '' : 's'}` : ''}, settings and pending messages?`,
       {
         buttons: [
           [

@@ -182,7 +182,14 @@ export function setupFeature(s: BotServices): Composer<Context> {
         await replyHtml(ctx, 'That link is not for a group. Send /setup in the group itself.');
         return;
       }
-      target = { id: group.id, type: group.type, title: group.title };
+      target = {
+        id: group.id,
+        type: group.type,
+        title: group.title,
+        ...(group.type === 'supergroup'
+          ? { forum: 'is_forum' in group && group.is_forum === true }
+          : {}),
+      };
       if (!(await isChatAdmin(ctx.telegram, groupId, ctx.from.id))) {
         await replyHtml(
           ctx,

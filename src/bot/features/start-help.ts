@@ -64,7 +64,7 @@ export function helpText(): string {
     '<b>Commands</b>',
     ...lines,
     '',
-    'In a group, only admins add, remove or change settings. /notification = /notify.',
+    'In a group, only admins add, remove, follow or change settings. /notification = /notify.',
   ].join('\n');
 }
 

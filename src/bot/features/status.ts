@@ -5,7 +5,8 @@ import { Composer, type Context } from 'telegraf';
 import type { MetricsSnapshot } from '../../metrics.js';
 import { escapeHtml } from '../../notify/telegram/format.js';
 import type { PortalPath } from '../../portal/types.js';
-import type { State } from '../../store/schema.js';
+import { describeQuiet } from '../../rules/quiet.js';
+import type { ChatState, State } from '../../store/schema.js';
 import type { DeepReadonly } from '../../store/store.js';
 import { formatUtc } from '../../text.js';
 import type { BotServices, StatusFeatureDeps } from '../context.js';
@@ -69,6 +70,14 @@ function counts(map: Readonly<Record<string, number>>): string {
     .join(', ');
 }
 
+/** "2 rules · quiet 22:00–07:00 (Europe/Rome) · file notices on": one chat's delivery settings. */
+function chatSettings(chat: DeepReadonly<ChatState> | undefined): string {
+  const rules = chat?.rules?.length ?? 0;
+  const quiet = chat?.quiet ? `quiet ${escapeHtml(describeQuiet(chat.quiet))}` : 'no quiet hours';
+  const files = chat?.attachments === false ? 'off' : 'on';
+  return `${rules} rule${rules === 1 ? '' : 's'} · ${quiet} · file notices ${files}`;
+}
+
 /** The /status text (HTML). Pure: everything it shows comes in. */
 export function formatStatus(input: {
   version: string;
@@ -77,6 +86,8 @@ export function formatStatus(input: {
   state: DeepReadonly<State>;
   /** Per credential id, the path its cases are read through. */
   paths?: ReadonlyMap<string, PortalPath>;
+  /** The chat asking: its own rules, quiet hours and file notices are shown too. */
+  chatId?: number;
 }): string {
   const { metrics: m, state, now } = input;
   const chats = Object.values(state.chats);
@@ -86,6 +97,11 @@ export function formatStatus(input: {
   const closed = subs.filter((sub) => sub.closed).length;
   const slackOn = chats.filter((c) => c.slack && c.slack.disabledAt === undefined).length;
   const slackPaused = chats.filter((c) => c.slack?.disabledAt !== undefined).length;
+  const rules = chats.reduce((n, c) => n + (c.rules?.length ?? 0), 0);
+  const withRules = chats.filter((c) => (c.rules?.length ?? 0) > 0).length;
+  const quiet = chats.filter((c) => c.quiet !== undefined).length;
+  const filesOff = chats.filter((c) => c.attachments === false).length;
+  const muted = subs.filter((sub) => sub.muted).length;
   const waiting = { telegram: 0, slack: 0 };
   let oldest: number | undefined;
   for (const e of state.outbox) {
@@ -122,6 +138,11 @@ export function formatStatus(input: {
     `Active ${active} · inactive ${chats.length - active}`,
     `Following ${subs.length} case${subs.length === 1 ? '' : 's'}${subsExtra.length > 0 ? ` (${subsExtra.join(', ')})` : ''}`,
     `Slack: ${slackOn} on · ${slackPaused} paused`,
+    `Rules: ${rules} in ${withRules} chat${withRules === 1 ? '' : 's'} · muted cases ${muted}`,
+    `Quiet hours: ${quiet} chat${quiet === 1 ? '' : 's'} · file notices off: ${filesOff}`,
+    ...(input.chatId !== undefined
+      ? [`This chat: ${chatSettings(state.chats[String(input.chatId)])}`]
+      : []),
     '',
     '<b>Notifications</b>',
     `Sent: Telegram ${m.sent.telegram} · Slack ${m.sent.slack}`,
@@ -147,6 +168,7 @@ export function statusFeature(s: BotServices, deps: StatusFeatureDeps): Composer
         metrics: deps.metrics.snapshot(),
         state: s.store.read(),
         ...(deps.paths !== undefined ? { paths: deps.paths() } : {}),
+        chatId: ctx.chat.id,
       }),
     );
   });

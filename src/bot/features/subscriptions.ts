@@ -3,6 +3,10 @@
 // /add checks each case with the chat's own credential (getCase + listComments) before
 // following it, marks the comments already there as seen (so nothing old is announced), and
 // shows the latest wanted comment once as context: never a flood of history.
+//
+// With follow rules (features/rules.ts): /add of a case a rule brought in makes it the chat's
+// own (removing the rule keeps it); /remove in a chat with rules also keeps the rules from
+// bringing the case back (chat.excluded), until /add.
 import { Composer, type Context } from 'telegraf';
 import { message } from 'telegraf/filters';
 import type { InlineKeyboardButton } from 'telegraf/types';
@@ -25,6 +29,8 @@ import {
 } from '../support/chat-access.js';
 import {
   addSubscriptions,
+  adoptSubscriptions,
+  excludeFromRules,
   readChat,
   removeSubscriptions,
   type NewSubscription,
@@ -34,6 +40,7 @@ import { requireAdmin } from '../support/group-admin.js';
 import { inputKey } from '../support/pending.js';
 import { caseProblem, tryPortal } from '../support/portal-replies.js';
 import { replyHtml, replyLines, replyOutgoing } from '../support/reply.js';
+import { rulePositions } from '../support/rule-state.js';
 
 /** At most this many "latest comment" context messages after one /add. */
 export const MAX_CONTEXT_MESSAGES = 3;
@@ -52,6 +59,8 @@ function cut(text: string, max: number): string {
 type AddOutcome =
   | { status: 'added'; kase: Case; comments: Comment[] }
   | { status: 'already'; caseNumber: CaseNumber }
+  /** Followed through a rule only: /add makes it the chat's own. */
+  | { status: 'adopt'; caseNumber: CaseNumber }
   | { status: 'problem'; caseNumber: CaseNumber; reason: string }
   | { status: 'unchecked'; caseNumber: CaseNumber };
 
@@ -69,8 +78,9 @@ async function checkCases(
       outcomes.push({ status: 'unchecked', caseNumber: n });
       continue;
     }
-    if (access.chat.subscriptions[n]) {
-      outcomes.push({ status: 'already', caseNumber: n });
+    const followed = access.chat.subscriptions[n];
+    if (followed) {
+      outcomes.push({ status: followed.auto ? 'adopt' : 'already', caseNumber: n });
       continue;
     }
     const result = await tryPortal(s.log, 'add-case', async () => {
@@ -119,9 +129,14 @@ async function addCases(
       ? [{ kase: o.kase, seenComments: o.comments.filter((c) => !c.isDraft) }]
       : [],
   );
-  const added = new Set(
-    items.length > 0 ? await s.store.update((d) => addSubscriptions(d, chatId, items, nowIso)) : [],
-  );
+  const adopt = outcomes.flatMap((o) => (o.status === 'adopt' ? [o.caseNumber] : []));
+  const { added, adopted } =
+    items.length > 0 || adopt.length > 0
+      ? await s.store.update((d) => ({
+          added: new Set(addSubscriptions(d, chatId, items, nowIso)),
+          adopted: new Set(adoptSubscriptions(d, chatId, adopt)),
+        }))
+      : { added: new Set<CaseNumber>(), adopted: new Set<CaseNumber>() };
 
   const lines: string[] = [];
   for (const o of outcomes) {
@@ -135,6 +150,13 @@ async function addCases(
         break;
       case 'already':
         lines.push(`ℹ️ <b>${escapeHtml(o.caseNumber)}</b> already followed`);
+        break;
+      case 'adopt':
+        lines.push(
+          adopted.has(o.caseNumber)
+            ? `✅ <b>${escapeHtml(o.caseNumber)}</b> was followed through a rule; now it is yours and stays if the rule goes`
+            : `ℹ️ <b>${escapeHtml(o.caseNumber)}</b> already followed`,
+        );
         break;
       case 'problem':
         lines.push(`🚫 <b>${escapeHtml(o.caseNumber)}</b>: ${escapeHtml(o.reason)}`);
@@ -184,7 +206,17 @@ async function removeCases(
   chatId: number,
   args: CaseArgs,
 ): Promise<void> {
-  const removed = await s.store.update((d) => removeSubscriptions(d, chatId, args.valid));
+  const { removed, excluded } = await s.store.update((d) => {
+    const gone = removeSubscriptions(d, chatId, args.valid);
+    return {
+      removed: gone,
+      excluded: excludeFromRules(
+        d,
+        chatId,
+        gone.map((sub) => sub.caseNumber),
+      ),
+    };
+  });
   const byNumber = new Map(removed.map((sub) => [sub.caseNumber, sub]));
   const lines = args.valid.map((n) => {
     const sub = byNumber.get(n);
@@ -193,7 +225,23 @@ async function removeCases(
       : `ℹ️ <b>${escapeHtml(n)}</b> was not followed here`;
   });
   lines.push(...invalidLines(args));
+  if (excluded && removed.length > 0) {
+    lines.push(
+      `Your follow rules will not bring ${removed.length === 1 ? 'it' : 'them'} back; /add does.`,
+    );
+  }
   await replyLines(ctx, lines);
+}
+
+/** " (rule 2)" or " (rules 1, 3)": the /rules numbers of the rules that brought a case in. */
+function ruleTag(ids: readonly number[] | undefined, positions: ReadonlyMap<number, number>) {
+  const numbers = (ids ?? []).flatMap((id) => {
+    const p = positions.get(id);
+    return p === undefined ? [] : [p];
+  });
+  if (numbers.length === 0) return '';
+  numbers.sort((a, b) => a - b);
+  return ` (rule${numbers.length === 1 ? '' : 's'} ${numbers.join(', ')})`;
 }
 
 export function subscriptionsFeature(s: BotServices): Composer<Context> {
@@ -282,6 +330,7 @@ export function subscriptionsFeature(s: BotServices): Composer<Context> {
       );
       return;
     }
+    const positions = rulePositions(chat);
     for (let i = 0; i < subs.length; i += LIST_PAGE_SIZE) {
       const page = subs.slice(i, i + LIST_PAGE_SIZE);
       const head =
@@ -293,7 +342,9 @@ export function subscriptionsFeature(s: BotServices): Composer<Context> {
             .map((f) => escapeHtml(cut(f, MAX_FIELD_CHARS)))
             .join(' · ');
           const summary = sub.summary ? `\n${escapeHtml(cut(sub.summary, MAX_SUMMARY_CHARS))}` : '';
-          return `<b>${escapeHtml(sub.caseNumber)}</b>${facts ? ` · ${facts}` : ''}${summary}`;
+          const muted = sub.muted ? ' 🔕' : '';
+          const rules = ruleTag(sub.rules, positions);
+          return `<b>${escapeHtml(sub.caseNumber)}</b>${muted}${facts ? ` · ${facts}` : ''}${rules}${summary}`;
         })
         .join('\n\n');
       await replyHtml(ctx, head + body, { buttons: listButtons(page.map((p) => p.caseNumber)) });

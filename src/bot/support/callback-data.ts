@@ -1,8 +1,10 @@
 // Inline button data (at most 64 bytes, Bot API rule) and the rule that every button press
 // is answered exactly once: the client shows a spinner until answerCallbackQuery.
 //
-// "latest:<case>" and "remove:<case>" come from notify/telegram/format (the engine's comment messages
-// carry them too); the rest belong to the bot.
+// Every button's data is "<action>:<argument>" (notify/telegram/format.ts makeCallbackData).
+// "latest:<case>", "remove:<case>" and "mute:<case>" (the Mute button under a new-case alert)
+// come from notify/telegram/format (the engine's messages carry them too); the rest belong to
+// the bot.
 import type { Context, MiddlewareFn } from 'telegraf';
 import type { Audience } from '../../domain.js';
 import type { Logger } from '../../logger.js';
@@ -19,6 +21,7 @@ export const botCallbackData = {
 export const CALLBACK_PATTERNS = {
   latest: /^latest:(\d{1,12})$/,
   remove: /^remove:(\d{1,12})$/,
+  mute: /^mute:(\d{1,12})$/,
   audience: /^audience:(associate|customer|both)$/,
   forget: /^forget:(yes|no)$/,
 } as const;

@@ -37,3 +37,10 @@ export function parseCaseArgs(text: string): CaseArgs {
 export function isEmpty(args: CaseArgs): boolean {
   return args.valid.length === 0 && args.invalid.length === 0;
 }
+
+/** "01234567, 07654321 and 3 more": at most `max` numbers, in the given order. */
+export function caseList(numbers: readonly CaseNumber[], max: number): string {
+  const shown = numbers.slice(0, max).join(', ');
+  const more = numbers.length - max;
+  return more > 0 ? `${shown} and ${more} more` : shown;
+}

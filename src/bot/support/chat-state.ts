@@ -34,6 +34,7 @@ export function ensureChat(draft: State, target: ChatTarget, nowIso: string): Ch
   const existing = draft.chats[key];
   if (existing) {
     if (target.title !== undefined) existing.title = target.title;
+    if (target.forum !== undefined) applyForum(existing, target.forum);
     return existing;
   }
   const chat: ChatState = {
@@ -44,9 +45,32 @@ export function ensureChat(draft: State, target: ChatTarget, nowIso: string): Ch
     audience: DEFAULT_AUDIENCE,
     subscriptions: {},
     createdAt: nowIso,
+    ...(target.forum === true ? { forum: true as const } : {}),
   };
   draft.chats[key] = chat;
   return chat;
+}
+
+/**
+ * Records whether the chat is a forum (Telegram's is_forum); true when that changed. A forum
+ * that newly appears clears topicsRefusedAt: the admins who turned topics on may also have
+ * granted the right to manage them, so the notifier tries creating topics again.
+ */
+export function applyForum(chat: ChatState, isForum: boolean): boolean {
+  if (isForum === (chat.forum === true)) return false;
+  if (isForum) {
+    chat.forum = true;
+    delete chat.topicsRefusedAt;
+  } else {
+    delete chat.forum;
+  }
+  return true;
+}
+
+/** The forum flag of a stored chat; false when the chat is not stored or nothing changed. */
+export function recordForum(draft: State, chatId: number, isForum: boolean): boolean {
+  const chat = draft.chats[chatKey(chatId)];
+  return chat !== undefined && applyForum(chat, isForum);
 }
 
 /** Deletes a credential record no chat points at any more. */
@@ -97,7 +121,12 @@ export interface NewSubscription {
   seenComments: readonly SeenComment[];
 }
 
-/** Adds subscriptions; returns the numbers actually added (a concurrent /add may have won). */
+/**
+ * Adds subscriptions; returns the numbers actually added (a concurrent /add may have won).
+ * Files attached from now on are announced (attachmentsSince); the case's current state is
+ * the starting point of the attachment reads (attachmentsReadAt). A case the chat had removed
+ * while it had rules is no longer excluded: the user wants it again.
+ */
 export function addSubscriptions(
   draft: State,
   chatId: number,
@@ -120,12 +149,67 @@ export function addSubscriptions(
       severity: kase.severity,
       product: kase.product,
       closed: kase.closed,
+      attachmentsSince: nowIso,
+      attachmentsReadAt: kase.lastModifiedAt,
     };
     for (const c of seenComments) markSeen(sub, c);
     chat.subscriptions[kase.number] = sub;
     added.push(kase.number);
   }
+  unexclude(chat, added);
   return added;
+}
+
+/**
+ * /add of cases a rule brought in: they become the chat's own (no longer `auto`), so removing
+ * the rule keeps them. Returns the numbers that changed.
+ */
+export function adoptSubscriptions(
+  draft: State,
+  chatId: number,
+  numbers: readonly CaseNumber[],
+): CaseNumber[] {
+  const chat = draft.chats[chatKey(chatId)];
+  if (!chat) return [];
+  const adopted: CaseNumber[] = [];
+  for (const n of numbers) {
+    const sub = chat.subscriptions[n];
+    if (!sub?.auto) continue;
+    delete sub.auto;
+    adopted.push(n);
+  }
+  unexclude(chat, numbers);
+  return adopted;
+}
+
+function unexclude(chat: ChatState, numbers: readonly CaseNumber[]): void {
+  if (!chat.excluded || numbers.length === 0) return;
+  const drop = new Set(numbers);
+  chat.excluded = chat.excluded.filter((n) => !drop.has(n));
+  if (chat.excluded.length === 0) delete chat.excluded;
+}
+
+/**
+ * A chat remembers at most this many cases it removed by hand (the oldest go first): enough
+ * for years of /remove, and db.json stays small whatever a chat does.
+ */
+export const MAX_EXCLUDED_CASES = 1000;
+
+/**
+ * /remove in a chat with follow rules: the removed cases go on chat.excluded, so no rule brings
+ * them back (until /add). True when the chat has rules (the reply then says so).
+ */
+export function excludeFromRules(
+  draft: State,
+  chatId: number,
+  numbers: readonly CaseNumber[],
+): boolean {
+  const chat = draft.chats[chatKey(chatId)];
+  if (!chat?.rules || chat.rules.length === 0) return false;
+  if (numbers.length === 0) return true;
+  const kept = (chat.excluded ?? []).filter((n) => !numbers.includes(n));
+  chat.excluded = [...kept, ...numbers].slice(-MAX_EXCLUDED_CASES);
+  return true;
 }
 
 /**

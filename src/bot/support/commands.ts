@@ -16,7 +16,21 @@ export const BOT_COMMANDS: readonly BotCommandInfo[] = [
   { command: 'add', description: 'Follow one or more cases', example: '/add 01234567' },
   { command: 'remove', description: 'Stop following cases', example: '/remove 01234567' },
   { command: 'list', description: 'The cases this chat follows', example: '/list' },
+  {
+    command: 'follow',
+    description: 'Follow the open cases a rule matches',
+    example: '/follow sev 1 product openshift',
+  },
+  { command: 'rules', description: 'This chat’s follow rules', example: '/rules' },
+  { command: 'unfollow', description: 'Remove a follow rule', example: '/unfollow 1' },
   { command: 'latest', description: 'Latest comment of a case', example: '/latest 01234567' },
+  { command: 'mute', description: 'A case’s messages arrive silently', example: '/mute 01234567' },
+  { command: 'unmute', description: 'A muted case rings again', example: '/unmute 01234567' },
+  {
+    command: 'quiet',
+    description: 'Daily quiet hours; off ends them',
+    example: '/quiet 22:00-07:00 Europe/Rome',
+  },
   {
     command: 'notify',
     description: 'Whose comments: associate, customer or both',
@@ -26,6 +40,11 @@ export const BOT_COMMANDS: readonly BotCommandInfo[] = [
     command: 'length',
     description: 'Longest comment text to show; 0 = none',
     example: '/length 500',
+  },
+  {
+    command: 'attachments',
+    description: 'Notices of new files: on or off',
+    example: '/attachments off',
   },
   { command: 'whoami', description: 'Show the chat id and your user id', example: '/whoami' },
   {

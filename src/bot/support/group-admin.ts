@@ -12,22 +12,38 @@ export function chatTarget(chat: {
   id: number;
   type: ChatTarget['type'];
   title?: string;
+  forum?: boolean;
 }): ChatTarget {
   return {
     id: chat.id,
     type: chat.type,
     ...(chat.title !== undefined ? { title: chat.title } : {}),
+    ...(chat.forum !== undefined ? { forum: chat.forum } : {}),
   };
+}
+
+/**
+ * Whether the update's chat is a forum, when the update tells it fresh: a message or a
+ * membership change. A button press carries the chat as it was under an older message, so it
+ * says nothing (undefined), as do private chats and basic groups (never forums).
+ */
+export function forumOf(ctx: Context): boolean | undefined {
+  const chat = ctx.chat;
+  if (chat?.type !== 'supergroup') return undefined;
+  if (ctx.updateType !== 'message' && ctx.updateType !== 'my_chat_member') return undefined;
+  return 'is_forum' in chat && chat.is_forum === true;
 }
 
 /** The current chat of an update, as the store records it; undefined for updates without one. */
 export function targetOf(ctx: Context): ChatTarget | undefined {
   const chat = ctx.chat;
   if (!chat) return undefined;
+  const forum = forumOf(ctx);
   return chatTarget({
     id: chat.id,
     type: chat.type,
     ...('title' in chat ? { title: chat.title } : {}),
+    ...(forum !== undefined ? { forum } : {}),
   });
 }
 

@@ -17,6 +17,11 @@ export interface ChatTarget {
   id: number;
   type: ChatState['type'];
   title?: string;
+  /**
+   * The chat has topics (Telegram's is_forum), when the update told it fresh: a message, not a
+   * button press under an older message. Undefined: not known, keep what is stored.
+   */
+  forum?: boolean;
 }
 
 export type PendingInput =

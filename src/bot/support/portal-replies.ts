@@ -71,3 +71,16 @@ export function caseProblemMessage(caseNumber: string, err: PortalError): string
   const icon = err.kind === 'not-visible' || err.kind === 'auth' ? '🚫' : '⚠️';
   return `${icon} <b>${escapeHtml(caseNumber)}</b>: ${escapeHtml(caseProblem(err))}.`;
 }
+
+/**
+ * A failed case search (/follow), as a whole message; nothing was stored. 'unsupported' and
+ * 'gone' are not here: for the user they mean "this login cannot search", said by the caller.
+ */
+export function searchProblemMessage(err: PortalError): string {
+  const reason =
+    err.kind === 'not-visible'
+      ? 'the portal says this account may not search cases'
+      : caseProblem(err);
+  const icon = err.kind === 'auth' || err.kind === 'not-visible' ? '🚫' : '⚠️';
+  return `${icon} I could not search this chat’s cases: ${escapeHtml(reason)}. Nothing was saved.`;
+}
