@@ -23,13 +23,12 @@ import {
   type DaemonProcess,
   type LogLine,
 } from './_daemon-process.js';
+import { waitFor } from './_stats.js';
 
 /** How often the send watcher looks at the fake Telegram's call log (bounds the timing error). */
 const SEND_WATCH_INTERVAL_MS = 1;
 /** Characters of an unexpected message kept for the report. */
 const UNEXPECTED_TEXT_CHARS = 120;
-/** How often waits look at their condition. */
-const WAIT_POLL_MS = 10;
 
 // ---- poll cycles ----
 
@@ -56,11 +55,14 @@ export interface FakePortalCounts {
   filter: number;
   case: number;
   comments: number;
-  /** v3 endpoints: GraphQL, and REST v3's case, comment list and filter. */
+  /** v3 endpoints: GraphQL, and REST v3's case, comment list, attachment list and filter. */
   graphql: number;
   v3Case: number;
   v3Comments: number;
+  v3Attachments: number;
   v3Filter: number;
+  /** Requests to any other path (an endpoint this count does not know yet, a 404). */
+  other: number;
   /** Most requests one portal user (one credential) made, token exchanges excluded. */
   maxPerUser: number;
   /** Users that made at least one API request. */
@@ -141,7 +143,9 @@ function countRequests(portal: FakePortal): FakePortalCounts {
     graphql: 0,
     v3Case: 0,
     v3Comments: 0,
+    v3Attachments: 0,
     v3Filter: 0,
+    other: 0,
     maxPerUser: 0,
     users: 0,
     failed: 0,
@@ -156,7 +160,9 @@ function countRequests(portal: FakePortal): FakePortalCounts {
     else if (r.endpoint === 'graphql') counts.graphql++;
     else if (r.endpoint === 'v3-case') counts.v3Case++;
     else if (r.endpoint === 'v3-comments') counts.v3Comments++;
+    else if (r.endpoint === 'v3-attachments') counts.v3Attachments++;
     else if (r.endpoint === 'v3-filter') counts.v3Filter++;
+    else counts.other++;
     if (r.endpoint !== 'token' && r.user !== undefined) {
       perUser.set(r.user, (perUser.get(r.user) ?? 0) + 1);
     }
@@ -172,10 +178,12 @@ export function describeEndpoints(counts: FakePortalCounts): string {
     ['graphql', counts.graphql],
     ['v3-case', counts.v3Case],
     ['v3-comments', counts.v3Comments],
+    ['v3-attachments', counts.v3Attachments],
     ['v3-filter', counts.v3Filter],
     ['filter', counts.filter],
     ['case', counts.case],
     ['comments', counts.comments],
+    ['other', counts.other],
   ];
   const text = parts
     .filter(([, n]) => n > 0)
@@ -197,6 +205,9 @@ export function trackCycles(deps: {
   const pathChanges: { credentialId: string; path: string; previous: string }[] = [];
   let sweepStart: { at: number; cpu: number } | undefined;
   let sweepSincePrevious = false;
+  // The fake's counts start with this daemon: requests a previous daemon made after its last
+  // cycle line (a cycle abandoned at its SIGTERM) are not this daemon's first cycle's.
+  portal.resetCounters();
   let previousAt = performance.now();
   let previousCpu = cpuTimeMs(daemon.pid);
   let previousRead = readBytes(daemon.pid);
@@ -360,60 +371,5 @@ export function watchSends(telegram: FakeTelegram): SendWatcher {
     failures,
     unexpected,
     stop: () => clearInterval(timer),
-  };
-}
-
-// ---- waiting and statistics ----
-
-export async function waitFor<T>(
-  check: () => T | undefined | false,
-  options: { timeoutMs: number; what: string; daemon?: DaemonProcess },
-): Promise<T> {
-  const deadline = performance.now() + options.timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined && value !== false) return value;
-    if (options.daemon?.hasExited) {
-      throw new Error(
-        `the daemon exited while waiting for ${options.what}; its last output:\n${options.daemon.tail()}`,
-      );
-    }
-    if (performance.now() > deadline) {
-      const tail = options.daemon ? `; the daemon's last output:\n${options.daemon.tail()}` : '';
-      throw new Error(`timed out after ${options.timeoutMs} ms waiting for ${options.what}${tail}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS));
-  }
-}
-
-export function median(values: readonly number[]): number {
-  return percentile(values, 0.5);
-}
-
-/** Nearest-rank percentile; NaN for no values. */
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1));
-  return sorted[rank] ?? NaN;
-}
-
-export function max(values: readonly number[]): number {
-  return values.length === 0 ? NaN : values.reduce((a, b) => Math.max(a, b), -Infinity);
-}
-
-export function sum(values: readonly number[]): number {
-  return values.reduce((a, b) => a + b, 0);
-}
-
-/** A small seeded PRNG (mulberry32): the same seed picks the same chats and cases. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
   };
 }

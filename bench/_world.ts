@@ -11,9 +11,9 @@
 // markSeen, seenUpTo, via), as /add does; the file is written by the JSON file store (validated
 // by the state schema, format STATE_VERSION). Chat 0's first case is also read with getCase, and
 // its fields must match what was stored (else the first sweep would write).
-import pLimit from 'p-limit';
+import PQueue from 'p-queue';
 import { pino } from 'pino';
-import { addSubscriptions, type NewSubscription } from '../src/bot/chat-state.js';
+import { addSubscriptions, type NewSubscription } from '../src/bot/support/chat-state.js';
 import type { Config } from '../src/config.js';
 import { createCredentialVault } from '../src/credentials.js';
 import { systemClock, type Case, type CaseNumber, type Comment } from '../src/domain.js';
@@ -172,17 +172,18 @@ export async function buildWorld(options: {
   });
   portal.resetCounters();
   const seedStart = performance.now();
-  const limit = pLimit(SEED_CONCURRENCY);
+  // p-queue, the daemon's own limiter: add() resolves with the task's result.
+  const queue = new PQueue({ concurrency: SEED_CONCURRENCY });
   const seededPaths = new Map<string, number>();
   await Promise.all(
     chats.map(async (chat) => {
       const client = vault.clientFor(chat.credentialId);
       if (!client) throw new Error(`bench world: no client for chat ${chat.chatId}`);
       // verify() settles the client on its path (v3), so the reads below take that path.
-      const { path } = await limit(() => client.verify());
+      const { path } = await queue.add(() => client.verify());
       const key = path ?? 'unknown';
       seededPaths.set(key, (seededPaths.get(key) ?? 0) + 1);
-      const seen = await readExistingComments(client, chat.cases, limit);
+      const seen = await readExistingComments(client, chat.cases, queue);
       const items: NewSubscription[] = chat.cases.map((n) => {
         const comments = seen.get(n) ?? [];
         if (comments.length !== options.historyPerCase) {
@@ -243,13 +244,13 @@ export async function buildWorld(options: {
 async function readExistingComments(
   client: PortalClient,
   cases: readonly CaseNumber[],
-  limit: ReturnType<typeof pLimit>,
+  queue: PQueue,
 ): Promise<Map<CaseNumber, readonly Comment[]>> {
   const out = new Map<CaseNumber, readonly Comment[]>();
   const mode = client.readMode();
   if (mode.kind === 'batch' && mode.withComments) {
     for (let i = 0; i < cases.length; i += SEED_BATCH) {
-      const read = await limit(() => client.readCases(cases.slice(i, i + SEED_BATCH)));
+      const read = await queue.add(() => client.readCases(cases.slice(i, i + SEED_BATCH)));
       for (const [n, found] of read.cases) {
         if (found.comments !== undefined && found.commentsComplete) out.set(n, found.comments);
       }
@@ -258,7 +259,7 @@ async function readExistingComments(
   await Promise.all(
     cases
       .filter((n) => !out.has(n))
-      .map(async (n) => out.set(n, await limit(() => client.listComments(n)))),
+      .map(async (n) => out.set(n, await queue.add(() => client.listComments(n)))),
   );
   return out;
 }
