@@ -81,6 +81,8 @@ export async function buildWorld(options: {
   chats: number;
   casesPerChat: number;
   historyPerCase: number;
+  /** Follow rules per chat; none of them matches a bench case. */
+  rulesPerChat: number;
   secretKey: string;
   dbPath: string;
 }): Promise<World> {
@@ -150,7 +152,12 @@ export async function buildWorld(options: {
         severity: '3 (Normal)',
         product: 'Red Hat Enterprise Linux',
         closed: false,
-        lastModifiedAt: createdAt,
+        // The fake moves a case's lastModifiedAt to each comment's time, as Red Hat may: the
+        // stored case must say the same, or the first cycle sees every case "moved" (and
+        // reads its attachments).
+        lastModifiedAt: new Date(
+          historyStart + options.historyPerCase * HISTORY_SPACING_MS,
+        ).toISOString(),
       });
     });
     const chatId = FIRST_CHAT_ID + c;
@@ -162,7 +169,25 @@ export async function buildWorld(options: {
       credentialId: credential.id,
       subscriptions: {},
       createdAt,
+      // Rules as /follow stores them, on a product no bench case has: discovery runs and
+      // costs what it costs, and follows nothing.
+      ...(options.rulesPerChat > 0
+        ? {
+            rules: Array.from({ length: options.rulesPerChat }, (_, i) => ({
+              id: i + 1,
+              product: ['bench', `rule${i + 1}`],
+              createdAt,
+            })),
+          }
+        : {}),
     };
+    // Searched up to the cases' last change, as /follow leaves it: the first search is a
+    // quiet one too.
+    if (options.rulesPerChat > 0) {
+      credential.discoveredUpTo = new Date(
+        historyStart + options.historyPerCase * HISTORY_SPACING_MS,
+      ).toISOString();
+    }
     chats.push({ chatId, username, credentialId: credential.id, cases });
   }
 

@@ -88,6 +88,7 @@ async function setUp(options: Options, cleanup: Cleanup): Promise<Bench> {
     chats: options.chats,
     casesPerChat: options.cases,
     historyPerCase: options.history,
+    rulesPerChat: options.rules,
     secretKey: SECRET_KEY,
     dbPath,
   });

@@ -18,6 +18,8 @@ export interface Options {
   fullSweepEvery: number;
   quietCycles: number;
   history: number;
+  /** Follow rules per chat (none by default): each costs nothing; a chat with any, one search. */
+  rules: number;
   seed: number;
   nodeFlags: string[];
   json: string | undefined;
@@ -37,6 +39,8 @@ export const USAGE = `Usage: npm run bench [-- options]
   --full-sweep-every F  poll.fullSweepEvery (default 10, the daemon's default)
   --quiet-cycles Q      quiet cycles measured (default 10)
   --history H           existing (seen) comments per case (default 5)
+  --rules R             follow rules per chat (default 0), matching no case: the quiet cycle
+                        then also costs one case search per credential, whatever R is
   --seed S              picks the same chats and cases again (default 1)
   --node-flags="F …"    node flags for the daemon (default: those of npm start and the Docker
                         image; --node-flags="" runs a bare node dist/main.js)
@@ -58,6 +62,7 @@ export function parseOptions(argv: string[]): Options | 'help' {
       'full-sweep-every': { type: 'string' },
       'quiet-cycles': { type: 'string' },
       history: { type: 'string' },
+      rules: { type: 'string' },
       seed: { type: 'string' },
       'node-flags': { type: 'string' },
       json: { type: 'string' },
@@ -101,6 +106,7 @@ export function parseOptions(argv: string[]): Options | 'help' {
     fullSweepEvery: integer('full-sweep-every', values['full-sweep-every'], 10, 1),
     quietCycles: integer('quiet-cycles', values['quiet-cycles'], 10, 1),
     history: integer('history', values.history, 5, 0),
+    rules: integer('rules', values.rules, 0, 0),
     seed: integer('seed', values.seed, 1, 0),
     nodeFlags:
       values['node-flags'] !== undefined

@@ -44,6 +44,15 @@ export interface Quiet {
  * every case's comment list.
  */
 function quietTarget(options: Options): { perCredential: number; text: string } {
+  const base = readTarget(options);
+  if (options.rules === 0) return base;
+  return {
+    perCredential: base.perCredential + 1,
+    text: `${base.text} + 1 case search per credential (${options.rules} rules per chat)`,
+  };
+}
+
+function readTarget(options: Options): { perCredential: number; text: string } {
   const cases = options.cases;
   switch (options.path) {
     case 'hydra':
@@ -178,6 +187,20 @@ export async function measureQuiet(session: Session, first: CycleRecord): Promis
         quiet.length > 0 &&
         maxPerCredential <= target.perCredential &&
         loggedPerCredential <= target.perCredential,
+    },
+    {
+      measure: 'Follow-rule case searches per quiet cycle',
+      value:
+        `${fmt(median(quiet.map((c) => c.searches)))} (min ${fmt(Math.min(...quiet.map((c) => c.searches)))}, ` +
+        `max ${fmt(max(quiet.map((c) => c.searches)))}) for ${credentials} credentials with ` +
+        `${options.rules} rules per chat`,
+      target:
+        options.rules === 0
+          ? '0 (no rules)'
+          : `${credentials} (one per credential, any number of rules)`,
+      pass:
+        quiet.length > 0 &&
+        quiet.every((c) => c.searches === (options.rules === 0 ? 0 : credentials)),
     },
     {
       measure: 'Store writes per quiet cycle',
