@@ -26,10 +26,11 @@
 //
 // Who writes, through what:
 //   enqueue  the poller (comments, status, severity, closed, new-case, attachment, notices); the
-//            worker ("Slack paused" notice)
+//            worker ("Slack paused" and "no topics here" notices)
 //   settle   the worker, after a destination accepted or refused an entry for good
-//   drop     /forget (chat), /remove (cases), /slack off and a disabled webhook (destination),
-//            the worker (entries whose chat or destination is gone)
+//   drop     /forget (chat), /remove (cases), /unfollow (the cases only that rule held), /slack
+//            off and a disabled webhook (destination), the worker (entries whose chat or
+//            destination is gone)
 //   migrate  the worker, when a group became a supergroup
 // The worker keeps an entry's own retry fields (attempts, notBefore, lastError) in place.
 export {

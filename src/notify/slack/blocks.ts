@@ -15,7 +15,7 @@ export const SLACK_TEXT_MAX_CHARS = 3000;
 export const SLACK_MAX_BLOCKS = 50;
 /**
  * The longest body shown (comment, description), in characters, whatever the chat's setting:
- * the same ceiling as /length (bot/settings.ts MAX_LENGTH_SETTING), so Slack never shows more
+ * the same ceiling as /length (bot/features/settings.ts MAX_LENGTH_SETTING), so Slack never shows more
  * than Telegram could.
  */
 export const SLACK_BODY_MAX_CHARS = 3500;
