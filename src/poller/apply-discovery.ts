@@ -9,6 +9,7 @@
 //
 // planDiscovery decides, on a read-only chat, what applying would do: needsWrite (nothing to
 // write when it plans nothing and the checkpoint stays) and the transaction share it.
+import { laterIso } from '../lib/iso-time.js';
 import type { Case, CaseNumber } from '../domain.js';
 import {
   destinationsOf,
@@ -87,13 +88,6 @@ export function planDiscovery(
   return steps;
 }
 
-/** The later of two ISO times; an unreadable candidate never wins. */
-export function laterCheckpoint(stored: string | undefined, candidate: string | undefined) {
-  if (candidate === undefined || Number.isNaN(Date.parse(candidate))) return stored;
-  if (stored === undefined || Number.isNaN(Date.parse(stored))) return candidate;
-  return Date.parse(candidate) > Date.parse(stored) ? candidate : stored;
-}
-
 /** Would the search's answer change the store? (Read-only, before any transaction.) */
 export function discoveryNeedsWrite(
   state: DeepReadonly<State>,
@@ -102,7 +96,7 @@ export function discoveryNeedsWrite(
   maxCasesPerRule: number,
 ): boolean {
   const stored = state.credentials[credentialId]?.discoveredUpTo;
-  if (laterCheckpoint(stored, discovery.upTo) !== stored) return true;
+  if (laterIso(stored, discovery.upTo) !== stored) return true;
   return chatsUsing(state.chats, credentialId)
     .filter(hasRules)
     .some((chat) => planDiscovery(chat, discovery.cases, maxCasesPerRule).length > 0);
@@ -135,7 +129,7 @@ export function applyDiscovery(
   const canTell = context.destinations.includes('telegram');
   const cred = draft.credentials[credentialId];
   if (cred) {
-    const upTo = laterCheckpoint(cred.discoveredUpTo, discovery.upTo);
+    const upTo = laterIso(cred.discoveredUpTo, discovery.upTo);
     if (upTo !== undefined) cred.discoveredUpTo = upTo;
   }
   for (const chat of chatsUsing(draft.chats, credentialId).filter(hasRules)) {

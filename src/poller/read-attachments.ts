@@ -13,15 +13,13 @@
 // attachmentsReadAt stays); 'unsupported' or 'gone' (the API is not there for this credential)
 // stops attachment reads of the credential for ATTACHMENTS_RETRY_AFTER_MS.
 import type { CaseNumber, Comment } from '../domain.js';
-import { PendingComments } from '../outbox/index.js';
 import type { ChatState } from '../store/schema.js';
-import { holds } from '../store/seen.js';
 import type { DeepReadonly } from '../store/store.js';
 import { movedSince } from './apply-attachments.js';
 import type { CredentialRun } from './context.js';
 import { followers, wantsAttachments, type CaseResult } from './outcome.js';
 import { applySideFailure } from './portal-failure.js';
-import { request } from './read-case.js';
+import { holdsUnseen, request } from './read-case.js';
 
 type OkResult = Extract<CaseResult, { kind: 'ok' }>;
 
@@ -32,23 +30,12 @@ function bringsNewComment(
   caseNumber: CaseNumber,
   comments: readonly Comment[],
 ): boolean {
-  const sub = chat.subscriptions[caseNumber];
-  if (!sub) return false;
-  const seen = new Set(sub.seen);
-  const upTo = sub.seenUpTo !== undefined ? Date.parse(sub.seenUpTo) : Number.NaN;
-  const fresh = comments.filter(
+  if (!chat.subscriptions[caseNumber]) return false;
+  const deliverable = comments.filter(
     (c) =>
-      c.isPublic &&
-      !c.isDraft &&
-      (c.authorType === 'associate' || c.authorType === 'customer') &&
-      !holds(seen, c) &&
-      // Handled under another API's ids (diff.ts).
-      !((c.idSpace ?? 'v1') !== sub.via && Date.parse(c.createdAt) <= upTo),
+      c.isPublic && !c.isDraft && (c.authorType === 'associate' || c.authorType === 'customer'),
   );
-  if (fresh.length === 0) return false;
-  run.pending ??= new PendingComments(run.state.outbox);
-  const waiting = run.pending.of(chat.id, caseNumber);
-  return fresh.some((c) => !holds(waiting, c));
+  return deliverable.length > 0 && holdsUnseen(run, chat, caseNumber, deliverable);
 }
 
 /** Whether the case's files should be read now (see the header). */

@@ -4,7 +4,9 @@
 import type { Case, CaseNumber, Comment } from '../domain.js';
 import { PendingComments } from '../outbox/index.js';
 import type { CaseRead } from '../portal/types.js';
+import type { ChatState } from '../store/schema.js';
 import { holds } from '../store/seen.js';
+import type { DeepReadonly } from '../store/store.js';
 import type { CredentialRun } from './context.js';
 import { isPaused } from './credential-runtime.js';
 import { followers } from './outcome.js';
@@ -141,18 +143,31 @@ export function embedsUnseen(
 ): boolean {
   const visible = embedded.filter((c) => c.isPublic && !c.isDraft);
   if (visible.length === 0) return false;
-  return followers(run.chats, caseNumber, run.env.keepClosedCases).some((chat) => {
-    const sub = chat.subscriptions[caseNumber];
-    const seen = new Set(sub?.seen ?? []);
-    const upTo = sub?.seenUpTo !== undefined ? Date.parse(sub.seenUpTo) : Number.NaN;
-    // Known by id or print, or handled under another API's ids (diff.ts).
-    const unseen = visible.filter(
-      (c) =>
-        !holds(seen, c) && !((c.idSpace ?? 'v1') !== sub?.via && Date.parse(c.createdAt) <= upTo),
-    );
-    if (unseen.length === 0) return false;
-    run.pending ??= new PendingComments(run.state.outbox);
-    const waiting = run.pending.of(chat.id, caseNumber);
-    return unseen.some((c) => !holds(waiting, c));
-  });
+  return followers(run.chats, caseNumber, run.env.keepClosedCases).some((chat) =>
+    holdsUnseen(run, chat, caseNumber, visible),
+  );
+}
+
+/**
+ * True when `comments` hold one this chat has neither seen (by id or print, or handled under
+ * another API's ids, diff.ts) nor waiting in its outbox. `run.pending` is built only when a
+ * comment is not in `seen`.
+ */
+export function holdsUnseen(
+  run: CredentialRun,
+  chat: DeepReadonly<ChatState>,
+  caseNumber: CaseNumber,
+  comments: readonly Comment[],
+): boolean {
+  const sub = chat.subscriptions[caseNumber];
+  const seen = new Set(sub?.seen ?? []);
+  const upTo = sub?.seenUpTo !== undefined ? Date.parse(sub.seenUpTo) : Number.NaN;
+  const unseen = comments.filter(
+    (c) =>
+      !holds(seen, c) && !((c.idSpace ?? 'v1') !== sub?.via && Date.parse(c.createdAt) <= upTo),
+  );
+  if (unseen.length === 0) return false;
+  run.pending ??= new PendingComments(run.state.outbox);
+  const waiting = run.pending.of(chat.id, caseNumber);
+  return unseen.some((c) => !holds(waiting, c));
 }

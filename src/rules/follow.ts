@@ -3,6 +3,7 @@
 // on a store draft, called inside store.update(); the bot (/follow, /unfollow) and the poller
 // (discovery each cycle) share them, so a case is followed the same way whoever found it.
 import type { Case, CaseNumber } from '../domain.js';
+import { laterIso } from '../lib/iso-time.js';
 import type { ChatState, RuleState, SubscriptionState } from '../store/schema.js';
 import type { DeepReadonly } from '../store/store.js';
 import { ruleMatches } from './rule.js';
@@ -23,15 +24,6 @@ export function matchingRules(
   return (rules ?? []).filter((r) => ruleMatches(r, kase)).map((r) => r.id);
 }
 
-/** The later of two ISO times (an unreadable one loses). */
-function later(a: string, b: string | undefined): string {
-  if (b === undefined) return a;
-  const ta = Date.parse(a);
-  const tb = Date.parse(b);
-  if (Number.isNaN(ta)) return b;
-  return !Number.isNaN(tb) && tb > ta ? b : a;
-}
-
 /**
  * Follows `kase` for rule `ruleId`. A new subscription starts where the case is now: comments
  * and files the portal had by its last modification are history, not news (`seenUpTo` without
@@ -50,7 +42,7 @@ export function followByRule(
     return 'joined';
   }
   if (chat.excluded?.includes(kase.number)) return 'unchanged';
-  const asOf = later(kase.lastModifiedAt, kase.createdAt);
+  const asOf = laterIso(kase.lastModifiedAt, kase.createdAt) ?? kase.lastModifiedAt;
   const sub: SubscriptionState = {
     caseNumber: kase.number,
     addedAt: nowIso,

@@ -6,6 +6,7 @@
 // (searchCases, 200 a page) and matches them here, so a rule that would flood the chat is
 // refused with the count, and nothing is stored for a rule the portal could not check.
 import { Composer, type Context } from 'telegraf';
+import { laterIso } from '../../lib/iso-time.js';
 import type { Case, CaseNumber } from '../../domain.js';
 import { escapeHtml } from '../../notify/telegram/format.js';
 import type { PortalClient, PortalError } from '../../portal/types.js';
@@ -25,7 +26,7 @@ import { errorForLog } from '../support/errors.js';
 import { requireAdmin } from '../support/group-admin.js';
 import { searchProblemMessage, tryPortal } from '../support/portal-replies.js';
 import { replyHtml } from '../support/reply.js';
-import { addRule, laterIso, samePosition, unfollowRule } from '../support/rule-state.js';
+import { addRule, samePosition, unfollowRule } from '../support/rule-state.js';
 
 /** /follow reads the open cases this many at a time (the portal's largest page). */
 export const FOLLOW_PAGE_SIZE = 200;

@@ -2,6 +2,7 @@
 // (/follow), remove one by its /rules number (/unfollow), and the numbers /rules and /list show.
 // The moves on subscriptions themselves are rules/follow.ts, shared with the poller's discovery.
 import type { Case, CaseNumber } from '../../domain.js';
+import { laterIso } from '../../lib/iso-time.js';
 import { dropForCases } from '../../outbox/index.js';
 import { casesOfRule, followByRule, nextRuleId, removeRule } from '../../rules/follow.js';
 import { sameRule, type RuleConditions } from '../../rules/rule.js';
@@ -21,16 +22,6 @@ export function samePosition(
 ): number | undefined {
   const i = (chat?.rules ?? []).findIndex((r) => sameRule(r, rule));
   return i >= 0 ? i + 1 : undefined;
-}
-
-/** The later of two ISO times; an unreadable candidate never wins. */
-export function laterIso(
-  stored: string | undefined,
-  candidate: string | undefined,
-): string | undefined {
-  if (candidate === undefined || Number.isNaN(Date.parse(candidate))) return stored;
-  if (stored === undefined || Number.isNaN(Date.parse(stored))) return candidate;
-  return Date.parse(candidate) > Date.parse(stored) ? candidate : stored;
 }
 
 /** True when some chat using the credential has a rule: its discovery is under way. */
